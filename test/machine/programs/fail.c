@@ -1,0 +1,5 @@
+#include "board.h"
+int main(void) {
+  uart_puts("about to fail\n");
+  return 42;
+}

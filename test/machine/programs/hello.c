@@ -1,0 +1,5 @@
+#include "board.h"
+int main(void) {
+  uart_puts("Hello from the bare machine!\n");
+  return 0;
+}
