@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFdt } from '../../src/machine/fdt';
 import { BareMachine, INSTRUCTIONS_PER_TICK } from '../../src/machine/machine';
-import { buildProgram, haveToolchain, makeBuildDir, makeElf } from './guest-build';
+import { buildProgram, haveToolchain, makeBuildDir } from './guest-build';
+import { makeElf } from './make-elf';
 
 const PROGRAMS = [
   'hello',
