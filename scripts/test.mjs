@@ -24,7 +24,8 @@ function step(name, cmd, args) {
 step('typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']);
 step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
-if (existsSync('guest/Makefile')) step('guest image reproducible', 'bash', ['scripts/check-guest-image.sh']);
+if (existsSync('guest/Makefile'))
+  step('guest image reproducible', 'bash', ['scripts/check-guest-image.sh']);
 
 const out = join(mkdtempSync(join(tmpdir(), 'tabvisor-test-')), 'vitest.json');
 console.log('\n=== vitest (unit, browser, conformance)');
@@ -45,8 +46,7 @@ if (existsSync(out)) {
     }
   }
   for (const suite of report.testResults)
-    for (const a of suite.assertionResults)
-      if (a.status === 'failed') failures.push(a.fullName);
+    for (const a of suite.assertionResults) if (a.status === 'failed') failures.push(a.fullName);
 } else {
   failed++;
   failures.push('vitest produced no report');

@@ -6,6 +6,7 @@
 #define FINISHER_PASS 0x5555
 
 void exit(int code) {
+  uart_drain();
   mmio_write32(TEST_FINISHER, code == 0 ? FINISHER_PASS : (FINISHER_FAIL | ((u32)code << 16)));
   for (;;) __asm__ volatile("wfi");
 }

@@ -109,6 +109,7 @@ static inline void mmio_write8(uptr addr, u8 v) { *(volatile u8 *)addr = v; }
 
 /* ---- output (uart.c) ---- */
 void putc(char c);
+void uart_drain(void);
 void puts(const char *s);          /* no newline added */
 void put_hex(u32 v);               /* always 8 digits */
 void put_hex_n(u32 v, int digits); /* low `digits` hex digits */

@@ -5,6 +5,7 @@
 #define UART_THR 0
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40
 
 void putc(char c) {
   while ((mmio_read8(UART0_BASE + UART_LSR) & UART_LSR_THRE) == 0) {
@@ -58,4 +59,12 @@ void say_dec(const char *name, i32 v) {
 void line(const char *s) {
   puts(s);
   putc('\n');
+}
+
+/* Waits until the transmitter is empty (LSR.TEMT): QEMU retries a byte its
+   host side could not take yet and would drop it if the finisher ended the
+   run first. */
+void uart_drain(void) {
+  while ((mmio_read8(UART0_BASE + UART_LSR) & UART_LSR_TEMT) == 0) {
+  }
 }

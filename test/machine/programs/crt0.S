@@ -11,6 +11,13 @@ _start:
   call main
   .globl exit
 exit:
+  # Wait for the UART transmitter to empty (LSR.TEMT): QEMU keeps a byte its
+  # host side could not take yet and would lose it if the finisher came first.
+  li t0, 0x10000000
+2:
+  lbu t1, 5(t0)
+  andi t1, t1, 0x40
+  beqz t1, 2b
   li t0, 0x100000
   beqz a0, 1f
   slli a0, a0, 16
