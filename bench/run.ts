@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, each printed as ours next to a reference
 // run measured in the same session, with the ratio.
 import { formatCpuBenchmark, runCpuBenchmark } from './cpu.ts';
+import { formatVmmBenchmark, runVmmBenchmark } from './vmm.ts';
 
-const cpu = await runCpuBenchmark();
-console.log(formatCpuBenchmark(cpu));
+console.log(formatCpuBenchmark(await runCpuBenchmark()));
+console.log();
+console.log(formatVmmBenchmark(await runVmmBenchmark()));

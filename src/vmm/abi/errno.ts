@@ -1,0 +1,24 @@
+/**
+ * Xen error numbers (xen/include/public/errno.h). Hypercalls return them negated.
+ */
+export const XenErrno = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EIO: 5,
+  ENXIO: 6,
+  E2BIG: 7,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOSPC: 28,
+  ERANGE: 34,
+  ENOSYS: 38,
+} as const;
+export type XenErrno = (typeof XenErrno)[keyof typeof XenErrno];

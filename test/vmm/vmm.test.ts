@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { GNTST, GTF } from '../../src/vmm/abi/grant-table';
+import { DomainStateError } from '../../src/vmm/domain';
+import { DomainBuildError } from '../../src/vmm/domain-builder';
+import { HostMemoryError } from '../../src/vmm/host';
+import { Vmm, VmmError, type DomainEvent } from '../../src/vmm/vmm';
+import { parseFdt } from '../../src/machine/fdt';
+import { blockGuest, spinGuest } from './helpers/asm';
+import { program } from './helpers/programs';
+
+const cfg = (name: string, extra: Partial<Parameters<Vmm['createDomain']>[0]> = {}) => ({
+  name,
+  type: 'pv' as const,
+  memory: 16,
+  kernel: spinGuest(),
+  ...extra,
+});
+
+describe('VMM domain lifecycle', () => {
+  it('creates, pauses, unpauses, shuts down, reboots and destroys, as xl list shows', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    const events: string[] = [];
+    vmm.onDomainEvent((e: DomainEvent) =>
+      events.push(`${e.name}:${e.state}${e.reason ? '/' + e.reason : ''}`),
+    );
+    const id = vmm.createDomain(cfg('web'));
+    expect(id).toBe(1);
+    const letters = () => vmm.domainInfo(id).stateLetters;
+    expect(vmm.list().map((r) => [r.id, r.name])).toEqual([
+      [0, 'Domain-0'],
+      [1, 'web'],
+    ]);
+    expect(letters()).toBe('r-----');
+    vmm.runFor(1e6);
+    const ran = vmm.instructions(id)[0]!;
+    expect(ran).toBeGreaterThan(0);
+
+    vmm.pause(id);
+    expect(letters()).toBe('--p---');
+    vmm.runFor(1e6);
+    expect(vmm.instructions(id)[0]).toBe(ran);
+    expect(() => vmm.pause(id)).toThrow(DomainStateError);
+    vmm.unpause(id);
+    vmm.runFor(1e6);
+    expect(vmm.instructions(id)[0]).toBeGreaterThan(ran);
+
+    vmm.shutdown(id, 'poweroff');
+    expect(letters()).toBe('---s--');
+    const stopped = vmm.instructions(id)[0]!;
+    vmm.runFor(1e6);
+    expect(vmm.instructions(id)[0]).toBe(stopped);
+    expect(() => vmm.unpause(id)).toThrow(/shut down \(poweroff\)/);
+
+    vmm.reboot(id);
+    expect(letters()).toBe('r-----');
+    expect(vmm.instructions(id)[0]).toBe(0);
+    vmm.runFor(1e6);
+    expect(vmm.instructions(id)[0]).toBeGreaterThan(0);
+
+    const free = vmm.hostInfo().freeMemoryKiB;
+    vmm.destroy(id);
+    expect(vmm.hostInfo().freeMemoryKiB).toBe(free + 16 * 1024);
+    expect(() => vmm.domainInfo(id)).toThrow(VmmError);
+    expect(vmm.list()).toHaveLength(1);
+    expect(events).toEqual([
+      'web:paused',
+      'web:running',
+      'web:shutdown/poweroff',
+      'web:running',
+      'web:dying',
+      'web:destroyed',
+    ]);
+  });
+
+  it('shows a guest that blocks as b and a crashed guest as c', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    const b = vmm.createDomain(cfg('idle', { kernel: blockGuest() }));
+    vmm.runFor(1e6);
+    expect(vmm.domainInfo(b).stateLetters).toBe('-b----');
+    vmm.shutdown(b, 'crash');
+    expect(vmm.domainInfo(b)).toMatchObject({
+      state: 'crashed',
+      stateLetters: '----c-',
+      shutdownReason: 'crash',
+    });
+  });
+
+  it('takes guest RAM from the host pool and says clearly when it runs out', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 128, dom0MemoryMiB: 32 });
+    vmm.createDomain(cfg('a', { memory: 64 }));
+    expect(() => vmm.createDomain(cfg('b', { memory: 64 }))).toThrow(HostMemoryError);
+    expect(() => vmm.createDomain(cfg('b', { memory: 64 }))).toThrow(
+      'not enough host memory for domain "b": it needs 64 MiB but only 32 MiB of 128 MiB are free',
+    );
+    expect(vmm.list().map((r) => r.name)).toEqual(['Domain-0', 'a']);
+    vmm.createDomain(cfg('c', { memory: 32 }));
+    expect(vmm.hostInfo().freeMemoryKiB).toBe(0);
+  });
+
+  it.each([
+    ['a duplicate name', { name: 'dup' }, /already exists/],
+    ['a bad name', { name: 'a/b' }, /bad domain name/],
+    ['zero memory', { memory: 0 }, /memory/],
+    ['maxmem below memory', { maxmem: 8 }, /maxmem/],
+    ['too many vcpus', { vcpus: 99 }, /vcpus/],
+    ['a weight of 0', { weight: 0 }, /weight/],
+    ['a bad uuid', { uuid: 'xyz' }, /UUID/],
+    ['a kernel that is not ELF', { kernel: new Uint8Array(64) }, DomainBuildError],
+    [
+      'a kernel that does not fit in its RAM',
+      { memory: 1, kernel: program('sbi-test-guest.elf') },
+      /does not fit/,
+    ],
+  ])('refuses %s, leaving the host as it was', (_w, extra, err) => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    vmm.createDomain(cfg('dup'));
+    const free = vmm.hostInfo().freeMemoryKiB;
+    expect(() => vmm.createDomain(cfg('new', extra as object))).toThrow(err as RegExp);
+    expect(vmm.hostInfo().freeMemoryKiB).toBe(free);
+    expect(vmm.list()).toHaveLength(2);
+  });
+
+  it('keeps a destroyed domain dying while the VM server still maps its grant', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    const id = vmm.createDomain(cfg('g'));
+    const d = vmm.guest(id);
+    // The guest's table in its frame 0x80010, entry 5 granting frame 0x80020 to Domain-0.
+    expect(vmm.gnttab.setupTable(d, 0x7ff0, [0x80010])).toBe(GNTST.okay);
+    d.mem.view.setUint16(0x10000 + 5 * 8, GTF.permit_access, true);
+    d.mem.view.setUint32(0x10000 + 5 * 8 + 4, 0x80020, true);
+    const { mapping } = vmm.mapGrant(id, 5, false);
+    const free = vmm.hostInfo().freeMemoryKiB;
+    vmm.destroy(id);
+    expect(vmm.domainInfo(id).stateLetters).toBe('-----d');
+    expect(vmm.hostInfo().freeMemoryKiB).toBe(free);
+    mapping!.write(0, Uint8Array.of(7)); // still valid memory
+    expect(vmm.unmapGrant(mapping!.handle)).toBe(GNTST.okay);
+    expect(vmm.hostInfo().freeMemoryKiB).toBe(free + 16 * 1024);
+    expect(() => vmm.domainInfo(id)).toThrow(/no domain/);
+  });
+
+  it('gives each guest a DTB with its vCPUs, memory, PLIC, devices and the PV node', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    const id = vmm.createDomain(
+      cfg('dt', {
+        vcpus: 2,
+        cmdline: 'console=hvc0',
+        devices: [
+          {
+            name: 'serial',
+            compatible: ['ns16550a'],
+            base: 0x10000000,
+            size: 0x100,
+            irq: 10,
+            props: { 'clock-frequency': 3686400 },
+          },
+        ],
+      }),
+    );
+    const b = vmm.bootInfo(id);
+    const mem = vmm.foreignMemory(id);
+    const blob = mem.ram.subarray(b.dtb - mem.base);
+    const { root, reservations } = parseFdt(blob);
+    expect(root.find('/chosen')!.getStrings('bootargs')).toEqual(['console=hvc0']);
+    expect(root.find('/cpus/cpu@1')!.getStrings('mmu-type')).toEqual(['riscv,sv32']);
+    expect(root.find('/cpus/cpu@2')).toBeUndefined();
+    expect(root.find('/memory@80000000')!.getU32s('reg')).toEqual([0, 0x80000000, 0, 16 << 20]);
+    expect(root.find('/soc/serial@10000000')!.getU32s('interrupts')).toEqual([10]);
+    expect(root.find('/soc/plic@c000000')!.getU32s('interrupts-extended')).toHaveLength(8);
+    expect(root.find('/soc/clint@2000000')).toBeUndefined();
+    expect(root.find('/hypervisor')!.getU32s('tabvisor,start-info')).toEqual([0, b.startInfo!]);
+    expect(reservations).toEqual([{ address: b.dtb, size: 64 * 1024 }]);
+    // vCPU 0 starts, vCPU 1 waits for HSM hart_start.
+    expect(vmm.domainInfo(id).onlineVcpus).toBe(1);
+    const v0 = vmm.guest(id).vcpus[0]!.hart;
+    expect([v0.x[10], v0.x[11]! >>> 0, v0.x[12]! >>> 0]).toEqual([0, b.dtb, b.startInfo]);
+  });
+});
