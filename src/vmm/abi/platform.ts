@@ -26,3 +26,15 @@ export const TIMEBASE_HZ = 10_000_000;
  */
 export const ISA_IO_BASE = 0x03000000;
 export const ISA_IO_SIZE = 0x10000;
+
+/**
+ * ISA memory window: ISA physical address A of an HVM guest is at
+ * guest-physical ISA_MEMORY_BASE + A, so the VGA text buffer (ISA 0xB8000)
+ * sits at 0x040B8000. Beside the I/O-port window, below RAM, as on PC boards.
+ */
+export const ISA_MEMORY_BASE = 0x04000000;
+export const ISA_MEMORY_SIZE = 0x00100000;
+
+/** Linear framebuffer of the Bochs VBE (VGA) model: 16 MiB, enough for 1920×1080×32. */
+export const VGA_LFB_BASE = 0x50000000;
+export const VGA_LFB_SIZE = 0x01000000;
