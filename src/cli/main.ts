@@ -1,4 +1,5 @@
 import { bareCommand, BARE_USAGE } from './bare-command';
+import { shellCommand, SHELL_USAGE } from './shell-command';
 
 /** `tabvisor` command-line entry: dispatches sub-commands, returns the exit status. */
 
@@ -6,6 +7,7 @@ export const USAGE = `Usage: tabvisor <command> [options]
 
 Commands:
 ${BARE_USAGE}
+${SHELL_USAGE}
   help
       Show this help.
 
@@ -20,6 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'bare':
       return bareCommand(rest);
+    case 'shell':
+      return shellCommand(rest);
     case undefined:
       process.stderr.write(USAGE);
       return EXIT_USAGE;
