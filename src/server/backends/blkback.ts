@@ -1,0 +1,468 @@
+import { BLKIF_MAX_SEGMENTS_PER_REQUEST, BlkifOp, BlkifStatus } from '../../vmm/abi/ring';
+import { GNTST } from '../../vmm/abi/grant-table';
+import { XenbusState } from '../../vmm/abi/xenbus-state';
+import type { GrantMapping } from '../../vmm/grant-table';
+import type { GuestDisk } from '../storage/guest-disk';
+import type { IoRecord } from '../storage/io-trace';
+import { SECTOR_SIZE } from '../storage/sector-device';
+import type { XsConnection } from '../xenstore/xenstore';
+import { BlkifBackRing, type BlkifRequestView } from './blkif-back-ring';
+
+/**
+ * blkback: the VM server's back end of a PV guest's virtual block device
+ * (Linux drivers/block/xen-blkback, xen/include/public/io/blkif.h).
+ *
+ * Handshake over xenstore (io/xenbus.h): the toolstack has created both
+ * device directories in Initialising; we publish our features and the
+ * disk's geometry and go to InitWait; when the front end reaches
+ * Initialised (or Connected) we read its ring-ref and event-channel, map
+ * the ring's grant, bind the event channel and go to Connected. The front
+ * closing (Closing, then Closed) makes us finish in-flight requests, unmap,
+ * unbind and go to Closed; a front that comes back to Initialising after
+ * that gets InitWait again (a rebooted guest).
+ *
+ * Requests are taken off the ring in order and executed one after the
+ * other (which also gives WRITE_BARRIER its ordering). Data segments are
+ * grant references, mapped through the VMM for the duration of the
+ * request. Whatever the guest puts on the ring, the answer is a response
+ * (OKAY, ERROR, EOPNOTSUPP) or, for a ring whose indices make no sense, a
+ * halted ring — never an exception.
+ */
+
+/** The VMM's grant operations on behalf of Domain-0. */
+export interface GrantMapper {
+  mapGrant(
+    domid: number,
+    ref: number,
+    readonly: boolean,
+  ): { status: number; mapping?: GrantMapping };
+  unmapGrant(handle: number): number;
+}
+
+/** Domain-0's event channel ports (the toolstack's Dom0Events fits). */
+export interface EventPorts {
+  /** Binds to the guest's unbound port; `handler` runs on each notification. Throws on failure. */
+  bind(domid: number, remotePort: number, handler: () => void): number;
+  notify(port: number): void;
+  close(port: number): void;
+}
+
+export interface BlkbackOptions {
+  /** Domain-0's xenstore connection. */
+  readonly xs: XsConnection;
+  readonly grants: GrantMapper;
+  readonly events: EventPorts;
+  readonly domid: number;
+  readonly devid: number;
+  readonly disk: GuestDisk;
+  readonly backendDomid?: number;
+  /** Requests taken off the ring and not yet answered, at most (Linux's pending_req pool: one ring's worth). */
+  readonly maxInflight?: number;
+  /** Problems worth a log line (a front end breaking the protocol, a handshake failure). */
+  readonly onProblem?: (message: string) => void;
+}
+
+export interface BlkbackStats {
+  requests: number;
+  responses: number;
+  /** Responses other than OKAY. */
+  errors: number;
+  /** Notifications received from the front end (its EVTCHNOP_send hypercalls). */
+  notificationsIn: number;
+  /** Notifications we sent. */
+  notificationsOut: number;
+  /** Response pushes that needed no notification (the front had not asked). */
+  notificationsHeldOff: number;
+  /** Times the ring was left with requests because maxInflight were outstanding (VBD_OO). */
+  outOfRequests: number;
+  protocolErrors: number;
+}
+
+/** `info` bits (xen/include/public/io/blkif.h VDISK_*). */
+export const VDISK_CDROM = 0x1;
+export const VDISK_REMOVABLE = 0x2;
+export const VDISK_READONLY = 0x4;
+
+/** The ring layout we speak: ilp32 with 8-byte-aligned u64 (blkif.h "native" for RV32). */
+export const BLKIF_PROTOCOL_NATIVE = 'riscv32-abi';
+
+export class Blkback {
+  readonly backendPath: string;
+  readonly frontendPath: string;
+  readonly stats: BlkbackStats = {
+    requests: 0,
+    responses: 0,
+    errors: 0,
+    notificationsIn: 0,
+    notificationsOut: 0,
+    notificationsHeldOff: 0,
+    outOfRequests: 0,
+    protocolErrors: 0,
+  };
+
+  private readonly xs: XsConnection;
+  private readonly disk: GuestDisk;
+  private readonly maxInflight: number;
+  private readonly token: string;
+  private stateValue: number = XenbusState.Initialising;
+  private ring: BlkifBackRing | null = null;
+  private ringMapping: GrantMapping | null = null;
+  private port = 0;
+  private halted = false;
+  private started = false;
+  private inflight = 0;
+  private heldBack = false;
+  private chain: Promise<void> = Promise.resolve();
+  /** Notifications not yet charged to a request, and when the first of them came. */
+  private unchargedNotifies = 0;
+  private firstNotifyAt: number | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly opts: BlkbackOptions) {
+    this.xs = opts.xs;
+    this.disk = opts.disk;
+    this.maxInflight = opts.maxInflight ?? 32;
+    const be = opts.backendDomid ?? 0;
+    this.backendPath = `/local/domain/${be}/backend/vbd/${opts.domid}/${opts.devid}`;
+    this.frontendPath =
+      this.xs.tryReadString(`${this.backendPath}/frontend`) ??
+      `/local/domain/${opts.domid}/device/vbd/${opts.devid}`;
+    this.token = `blkback:${opts.domid}:${opts.devid}`;
+  }
+
+  /** Our XenbusState. */
+  get state(): number {
+    return this.stateValue;
+  }
+
+  get connected(): boolean {
+    return this.ring !== null;
+  }
+
+  /** Publishes features, goes to InitWait and starts following the front end. */
+  start(): void {
+    if (this.started) return;
+    if (!this.xs.exists(this.backendPath))
+      throw new Error(`${this.backendPath} does not exist: write the device layout first`);
+    this.started = true;
+    this.publishDisk();
+    this.xs.write(`${this.backendPath}/feature-flush-cache`, '1');
+    this.xs.write(`${this.backendPath}/feature-barrier`, '1');
+    this.switchState(XenbusState.InitWait);
+    this.xs.watch(`${this.frontendPath}/state`, this.token, () => this.frontendChanged());
+  }
+
+  /** Stops following the front end, finishes in-flight requests, unmaps and unbinds. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    try {
+      this.xs.unwatch(`${this.frontendPath}/state`, this.token);
+    } catch {
+      // The connection or the watch is already gone.
+    }
+    await this.disconnect();
+    if (this.xs.exists(this.backendPath)) this.switchState(XenbusState.Closed);
+  }
+
+  /** Resolves when every request taken so far has been answered. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  // ---------------------------------------------------------------- xenbus
+
+  private publishDisk(): void {
+    const be = this.backendPath;
+    const info = this.disk.readonly ? VDISK_READONLY : 0;
+    this.xs.transaction((tx) => {
+      this.xs.write(`${be}/sectors`, String(this.disk.sectors), tx);
+      this.xs.write(`${be}/sector-size`, String(SECTOR_SIZE), tx);
+      this.xs.write(`${be}/physical-sector-size`, String(SECTOR_SIZE), tx);
+      this.xs.write(`${be}/info`, String(info), tx);
+    });
+  }
+
+  private switchState(state: number): void {
+    this.stateValue = state;
+    if (this.xs.exists(this.backendPath)) this.xs.write(`${this.backendPath}/state`, String(state));
+  }
+
+  /** xenbus_dev_fatal: say why in `error`, and close. */
+  private fatal(message: string): void {
+    this.opts.onProblem?.(`vbd ${this.opts.domid}/${this.opts.devid}: ${message}`);
+    if (this.xs.exists(this.backendPath)) this.xs.write(`${this.backendPath}/error`, message);
+    this.switchState(XenbusState.Closing);
+  }
+
+  private frontendChanged(): void {
+    if (!this.started) return;
+    const text = this.xs.tryReadString(`${this.frontendPath}/state`);
+    const fe = text === undefined || text === '' ? XenbusState.Unknown : Number(text);
+    switch (fe) {
+      case XenbusState.Initialising:
+        // A front end starting over after we closed (guest reboot): offer the device again.
+        if (this.stateValue === XenbusState.Closed) {
+          this.publishDisk();
+          this.switchState(XenbusState.InitWait);
+        }
+        return;
+      case XenbusState.Initialised:
+      case XenbusState.Connected:
+        if (this.stateValue === XenbusState.Connected || this.ring) return;
+        if (this.stateValue !== XenbusState.InitWait) return;
+        this.connect();
+        return;
+      case XenbusState.Closing:
+        this.switchState(XenbusState.Closing);
+        return;
+      case XenbusState.Closed:
+        void this.disconnect().then(() => {
+          if (this.started) this.switchState(XenbusState.Closed);
+        });
+        return;
+      default:
+        // Unknown: the front end's directory is gone (device or domain removed).
+        void this.disconnect();
+        return;
+    }
+  }
+
+  private readNumber(key: string): number | null {
+    const text = this.xs.tryReadString(`${this.frontendPath}/${key}`);
+    if (text === undefined || !/^\d+$/.test(text)) return null;
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : null;
+  }
+
+  private connect(): void {
+    const order = this.readNumber('ring-page-order');
+    if (order !== null && order !== 0) return this.fatal('multi-page rings are not supported');
+    const ringRef = this.readNumber('ring-ref');
+    if (ringRef === null) return this.fatal(`reading ${this.frontendPath}/ring-ref`);
+    const remotePort = this.readNumber('event-channel');
+    if (remotePort === null) return this.fatal(`reading ${this.frontendPath}/event-channel`);
+    const protocol = this.xs.tryReadString(`${this.frontendPath}/protocol`);
+    if (protocol !== undefined && protocol !== '' && protocol !== BLKIF_PROTOCOL_NATIVE)
+      return this.fatal(`unsupported protocol ${protocol}`);
+    const m = this.opts.grants.mapGrant(this.opts.domid, ringRef, false);
+    if (m.status !== GNTST.okay || !m.mapping)
+      return this.fatal(`mapping ring-ref ${ringRef} (grant status ${m.status})`);
+    let port: number;
+    try {
+      port = this.opts.events.bind(this.opts.domid, remotePort, () => this.notified());
+    } catch (e) {
+      this.opts.grants.unmapGrant(m.mapping.handle);
+      return this.fatal(
+        `binding event channel ${remotePort}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    this.ringMapping = m.mapping;
+    this.ring = new BlkifBackRing(m.mapping.view);
+    this.port = port;
+    this.halted = false;
+    this.publishDisk();
+    this.switchState(XenbusState.Connected);
+    this.processRing();
+  }
+
+  /** Finishes in-flight requests, then unbinds and unmaps (xen_blkif_disconnect). */
+  private disconnect(): Promise<void> {
+    if (this.closing) return this.closing;
+    if (!this.ring) return Promise.resolve();
+    const ring = this.ring;
+    this.closing = this.chain.then(() => {
+      if (this.port) this.opts.events.close(this.port);
+      if (this.ringMapping) this.opts.grants.unmapGrant(this.ringMapping.handle);
+      if (this.ring === ring) this.ring = null;
+      this.ringMapping = null;
+      this.port = 0;
+      this.closing = null;
+    });
+    return this.closing;
+  }
+
+  // ---------------------------------------------------------------- the ring
+
+  private notified(): void {
+    this.stats.notificationsIn++;
+    if (this.unchargedNotifies++ === 0) this.firstNotifyAt = performance.now();
+    this.processRing();
+  }
+
+  /** __do_block_io_op + RING_FINAL_CHECK_FOR_REQUESTS: take every request we may. */
+  private processRing(): void {
+    const ring = this.ring;
+    if (!ring || this.halted || this.closing) return;
+    for (;;) {
+      const rp = ring.reqProd;
+      if (ring.requestProdOverflow(rp)) {
+        this.halted = true;
+        this.stats.protocolErrors++;
+        this.fatal(
+          `front end provided bogus ring requests (req_prod ${rp}, rsp_prod_pvt ${ring.rspProdPvt}); halting ring processing`,
+        );
+        return;
+      }
+      while (ring.reqCons !== rp) {
+        if (ring.requestConsOverflow(ring.reqCons)) break;
+        if (this.inflight >= this.maxInflight) {
+          // Out of request slots: come back when one is answered.
+          if (!this.heldBack) {
+            this.heldBack = true;
+            this.stats.outOfRequests++;
+            this.disk.countOutOfRequests();
+          }
+          return;
+        }
+        const req = ring.readRequest(ring.reqCons);
+        ring.reqCons = (ring.reqCons + 1) >>> 0;
+        this.take(req);
+      }
+      if (!ring.finalCheckForRequests()) return;
+    }
+  }
+
+  private take(req: BlkifRequestView): void {
+    this.stats.requests++;
+    this.inflight++;
+    const hypercalls = this.unchargedNotifies;
+    const notifiedAt = this.firstNotifyAt;
+    this.unchargedNotifies = 0;
+    this.firstNotifyAt = null;
+    const ring = this.ring;
+    this.chain = this.chain.then(async () => {
+      let status: number;
+      try {
+        status = await this.perform(req, hypercalls, notifiedAt);
+      } catch (e) {
+        // A bug of ours must not become the guest's problem beyond this request.
+        this.opts.onProblem?.(`vbd ${this.opts.domid}/${this.opts.devid}: ${String(e)}`);
+        status = BlkifStatus.error;
+      }
+      if (ring && ring === this.ring) this.respond(ring, req, status);
+      this.inflight--;
+      this.heldBack = false;
+      // A slot is free again: take what waited for one (or for the ring to drain).
+      this.processRing();
+    });
+  }
+
+  private respond(ring: BlkifBackRing, req: BlkifRequestView, status: number): void {
+    ring.putResponse(req.id, req.operation, status);
+    this.stats.responses++;
+    if (status !== BlkifStatus.okay) this.stats.errors++;
+    if (ring.pushResponses()) {
+      this.stats.notificationsOut++;
+      this.opts.events.notify(this.port);
+    } else {
+      this.stats.notificationsHeldOff++;
+    }
+  }
+
+  /** Validates and executes one request; returns the blkif status. */
+  private async perform(
+    req: BlkifRequestView,
+    hypercalls: number,
+    notifiedAt: number | null,
+  ): Promise<number> {
+    const op = req.operation;
+    const isData = op === BlkifOp.read || op === BlkifOp.write;
+    const isFlush = op === BlkifOp.flush_diskcache || op === BlkifOp.write_barrier;
+    if (!isData && !isFlush) {
+      // DISCARD and INDIRECT are not offered (no feature-discard / feature-max-indirect-segments).
+      this.disk.countError();
+      return BlkifStatus.eopnotsupp;
+    }
+    const n = req.nrSegments;
+    if ((isData && n === 0) || n > BLKIF_MAX_SEGMENTS_PER_REQUEST) return this.bad();
+    let sectors = 0;
+    for (const s of req.segments) {
+      // Each segment is a run of 512-byte sectors inside one 4 KiB frame.
+      if (s.firstSect > s.lastSect || s.lastSect >= 4096 / SECTOR_SIZE) return this.bad();
+      sectors += s.lastSect - s.firstSect + 1;
+    }
+    const start =
+      req.sectorNumber <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(req.sectorNumber) : -1;
+    const extras = { hop: 'ring', hypercalls };
+    const disk = this.disk;
+    const writes = op !== BlkifOp.read;
+
+    if (n > 0) {
+      const rec = disk.admit(writes ? 'write' : 'read', start, sectors, extras);
+      if (notifiedAt !== null) rec.hops.unshift({ name: 'notify', t: notifiedAt });
+      if (rec.status !== 'pending') return BlkifStatus.error;
+      const maps = this.mapSegments(req, writes, rec);
+      if (!maps) {
+        disk.reject(rec, 'a segment grant could not be mapped');
+        return BlkifStatus.error;
+      }
+      disk.hop(rec, 'grants-mapped');
+      let ok: boolean;
+      try {
+        if (writes) {
+          const data = new Uint8Array(sectors * SECTOR_SIZE);
+          let at = 0;
+          req.segments.forEach((s, i) => {
+            const len = (s.lastSect - s.firstSect + 1) * SECTOR_SIZE;
+            data.set((maps[i] as GrantMapping).read(s.firstSect * SECTOR_SIZE, len), at);
+            at += len;
+          });
+          ok = (await disk.execute(rec, data)).status === 'ok';
+        } else {
+          const r = await disk.execute(rec);
+          ok = r.status === 'ok' && r.data !== undefined;
+          if (ok && r.data) {
+            let at = 0;
+            req.segments.forEach((s, i) => {
+              const len = (s.lastSect - s.firstSect + 1) * SECTOR_SIZE;
+              (maps[i] as GrantMapping).write(
+                s.firstSect * SECTOR_SIZE,
+                r.data!.subarray(at, at + len),
+              );
+              at += len;
+            });
+          }
+        }
+      } finally {
+        for (const m of maps) this.opts.grants.unmapGrant(m.handle);
+        rec.grantOps += maps.length;
+      }
+      disk.hop(rec, 'response');
+      if (!ok) return BlkifStatus.error;
+      if (!isFlush) return BlkifStatus.okay;
+    }
+    // FLUSH_DISKCACHE / WRITE_BARRIER: everything before (and the data above) made durable.
+    // Requests run one at a time, so the barrier's drain of earlier requests has happened.
+    const frec = disk.admit('flush', 0, 0, n > 0 ? { hop: 'ring' } : extras);
+    if (n === 0 && notifiedAt !== null) frec.hops.unshift({ name: 'notify', t: notifiedAt });
+    const r = await disk.execute(frec);
+    disk.hop(frec, 'response');
+    return r.status === 'ok' ? BlkifStatus.okay : BlkifStatus.error;
+  }
+
+  /** Maps every segment's grant (readonly for writes to disk); null, with nothing left mapped, if any fails. */
+  private mapSegments(
+    req: BlkifRequestView,
+    readonly: boolean,
+    rec: IoRecord,
+  ): GrantMapping[] | null {
+    const maps: GrantMapping[] = [];
+    for (const s of req.segments) {
+      const m = this.opts.grants.mapGrant(this.opts.domid, s.gref, readonly);
+      rec.grantOps++;
+      if (m.status !== GNTST.okay || !m.mapping) {
+        for (const done of maps) this.opts.grants.unmapGrant(done.handle);
+        rec.grantOps += maps.length;
+        return null;
+      }
+      maps.push(m.mapping);
+    }
+    return maps;
+  }
+
+  private bad(): number {
+    this.disk.countError();
+    return BlkifStatus.error;
+  }
+}
