@@ -7,9 +7,10 @@ import type { GuestMemory } from './guest-memory';
 
 /**
  * Lays out and loads a new guest (Xen's libxenguest "dom builder"): the kernel
- * ELF by physical address, and at the top of boot RAM the VMM's pages — the
- * DTB, the xenstore and console rings, shared-info and start-info — reserved
- * in the DTB so the guest does not use them as ordinary RAM.
+ * ELF by physical address, the initial ramdisk if there is one, and at the
+ * top of boot RAM the VMM's pages — the DTB, the xenstore and console rings,
+ * shared-info and start-info — reserved in the DTB so the guest does not use
+ * them as ordinary RAM.
  */
 
 /** Size of the VMM's region at the top of boot RAM. */
@@ -26,6 +27,8 @@ export interface GuestLayout {
   reservedBase: number;
   /** End of the kernel image (highest byte loaded + 1). */
   kernelEnd: number;
+  /** Guest-physical [start, end) of the initial ramdisk, or null. */
+  ramdisk: { start: number; end: number } | null;
 }
 
 export class DomainBuildError extends Error {
@@ -66,6 +69,19 @@ export function loadKernel(mem: GuestMemory, cfg: DomainConfig, bootBytes: numbe
     mem.ram.set(seg.data, off);
     mem.ram.fill(0, off + seg.data.length, off + seg.memsz);
   }
+  let ramdisk: GuestLayout['ramdisk'] = null;
+  if (cfg.ramdisk !== undefined && cfg.ramdisk.length > 0) {
+    const start = placeRamdisk(mem.base, bootBytes, kernelEnd, reservedBase, cfg.ramdisk.length);
+    if (start === null) {
+      throw new DomainBuildError(
+        `ramdisk for "${cfg.name}" (${cfg.ramdisk.length} bytes) does not fit in guest RAM between ` +
+          `the kernel (ends 0x${kernelEnd.toString(16)}) and 0x${reservedBase.toString(16)} ` +
+          `(memory = ${cfg.memory} MiB)`,
+      );
+    }
+    mem.writeBytes(start, cfg.ramdisk);
+    ramdisk = { start, end: start + cfg.ramdisk.length };
+  }
   return {
     entry: image.entry,
     dtb: reservedBase,
@@ -75,7 +91,34 @@ export function loadKernel(mem: GuestMemory, cfg: DomainConfig, bootBytes: numbe
     startInfo: top - PAGE_SIZE,
     reservedBase,
     kernelEnd,
+    ramdisk,
   };
+}
+
+const MiB = 1024 * 1024;
+const pageDown = (a: number): number => Math.floor(a / PAGE_SIZE) * PAGE_SIZE;
+const pageUp = (a: number): number => Math.ceil(a / PAGE_SIZE) * PAGE_SIZE;
+
+/**
+ * Where the initial ramdisk goes, page aligned: as QEMU's riscv_load_initrd
+ * (hw/riscv/boot.c) puts it — half way into RAM below 256 MiB, at 128 MiB
+ * above, far enough from the kernel that unpacking it does not clobber the
+ * image and low enough for a 32-bit kernel's linear map — or, when that spot
+ * collides with the kernel or the VMM's pages, as high as it fits below them.
+ * Null when it fits nowhere above the kernel.
+ */
+export function placeRamdisk(
+  ramBase: number,
+  bootBytes: number,
+  kernelEnd: number,
+  reservedBase: number,
+  size: number,
+): number | null {
+  const preferred = pageDown(ramBase + (bootBytes < 256 * MiB ? bootBytes / 2 : 128 * MiB));
+  const lowest = pageUp(Math.max(kernelEnd, ramBase));
+  if (preferred >= lowest && preferred + size <= reservedBase) return preferred;
+  const high = pageDown(reservedBase - size);
+  return high >= lowest ? high : null;
 }
 
 export interface StartInfoFields {
@@ -99,6 +142,11 @@ export function writeStartInfo(mem: GuestMemory, layout: GuestLayout, f: StartIn
   v.setUint32(base + StartInfo.store_evtchn, f.storeEvtchn, true);
   v.setUint32(base + StartInfo.console_mfn, layout.console / PAGE_SIZE, true);
   v.setUint32(base + StartInfo.console_evtchn, f.consoleEvtchn, true);
+  if (layout.ramdisk) {
+    // The guest starts with paging off, so its virtual addresses are physical ones.
+    v.setUint32(base + StartInfo.mod_start, layout.ramdisk.start, true);
+    v.setUint32(base + StartInfo.mod_len, layout.ramdisk.end - layout.ramdisk.start, true);
+  }
   const cmd = new TextEncoder().encode(f.cmdline).subarray(0, MAX_GUEST_CMDLINE - 1);
   mem.ram.set(cmd, base + StartInfo.cmd_line);
 }
@@ -122,6 +170,7 @@ export function writeGuestDtb(
     ramSize: f.bootBytes,
     bootargs: cfg.cmdline,
     stdoutPath: cfg.stdoutPath,
+    initrd: layout.ramdisk ?? undefined,
     devices: cfg.devices ?? [],
     startInfo: cfg.type === 'pv' ? layout.startInfo : undefined,
     sharedInfo: layout.sharedInfo,

@@ -35,6 +35,12 @@ export interface DomainConfig {
   cap?: number;
   /** The guest's ELF image (`kernel=`), entered in S-mode at its entry point. */
   kernel: Uint8Array;
+  /**
+   * `ramdisk`: an initial ramdisk (initramfs / initrd image), loaded into guest
+   * RAM and described in the DTB's /chosen (linux,initrd-start/-end) and, for
+   * PV, in start_info.mod_start/mod_len.
+   */
+  ramdisk?: Uint8Array;
   /** `cmdline` → /chosen/bootargs (and start_info.cmd_line for PV). */
   cmdline?: string;
   /** `uuid`; generated when absent. */

@@ -1,6 +1,6 @@
 import { XenErrno } from './abi/errno';
 import { DOMID_SELF } from './abi/hypercall';
-import { EvtchnStat, NR_EVENT_CHANNELS, NR_VIRQS } from './abi/event-channel';
+import { EvtchnStat, NR_EVENT_CHANNELS, NR_VIRQS, Virq } from './abi/event-channel';
 
 /**
  * Event channels, 2-level ABI (xen/common/event_channel.c, event_2l.c): each
@@ -53,6 +53,15 @@ export interface EventChannelTableState {
 }
 
 const FREE: PortBinding = { kind: 'free' };
+
+/**
+ * VIRQs raised for one vCPU (xen/common/event_channel.c get_virq_type:
+ * VIRQ_TIMER, VIRQ_DEBUG); the others — VIRQ_CONSOLE among them — are global,
+ * delivered to the vCPU they are bound on, which must be vCPU 0.
+ */
+export function virqIsPerVcpu(virq: number): boolean {
+  return virq === Virq.timer || virq === Virq.debug;
+}
 const err = (e: XenErrno): number => -e;
 
 /** One domain's port table. */
@@ -162,6 +171,7 @@ export class EventChannelService {
     if (!Number.isInteger(virq) || virq < 0 || virq >= NR_VIRQS) return err(XenErrno.EINVAL);
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= caller.vcpuCount)
       return err(XenErrno.ENOENT);
+    if (!virqIsPerVcpu(virq) && vcpu !== 0) return err(XenErrno.EINVAL);
     if (caller.evtchn.virqPort(virq) !== undefined) return err(XenErrno.EEXIST);
     const port = caller.evtchn.allocate();
     if (port < 0) return port;

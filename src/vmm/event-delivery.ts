@@ -92,11 +92,21 @@ export class HostEvents implements EventDelivery {
   private readonly masked = new Set<number>();
   private readonly queue: number[] = [];
   listener: ((port: number) => void) | null = null;
+  /**
+   * Told when a notification is queued for the listener: the VMM ends the
+   * sender's time slice so the VM server sees it before the guest runs on.
+   */
+  onQueued: (() => void) | null = null;
+
+  private enqueue(port: number): void {
+    this.queue.push(port);
+    this.onQueued?.();
+  }
 
   setPending(port: number): void {
     if (this.pending.has(port)) return;
     this.pending.add(port);
-    if (!this.masked.has(port)) this.queue.push(port);
+    if (!this.masked.has(port)) this.enqueue(port);
   }
   isPending(port: number): boolean {
     return this.pending.has(port);
@@ -109,7 +119,7 @@ export class HostEvents implements EventDelivery {
   }
   unmask(port: number): void {
     if (!this.masked.delete(port)) return;
-    if (this.pending.has(port)) this.queue.push(port);
+    if (this.pending.has(port)) this.enqueue(port);
   }
   clear(port: number): void {
     this.pending.delete(port);
@@ -119,7 +129,7 @@ export class HostEvents implements EventDelivery {
   clearPending(port: number): void {
     this.pending.delete(port);
   }
-  /** Deliver queued notifications (called by the VMM between guest slices). */
+  /** Deliver queued notifications (called by the VMM between guest slices, and right after a slice that queued one). */
   flush(): number {
     let n = 0;
     while (this.queue.length) {

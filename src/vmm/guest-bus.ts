@@ -9,6 +9,10 @@ const PLIC = VIRT_MEMMAP.plic;
 /** Where exits are recorded: the VMM knows the running vCPU and the time. */
 export interface ExitSink {
   exit(d: GuestDomain, reason: string, detail: number): void;
+  /** The access went to an ioreq server that must run before the guest continues. */
+  ioreqNeedsService(): void;
+  /** A device model threw (at `addr`: address or port); the access read all ones or was dropped. */
+  ioreqFailed(d: GuestDomain, server: string, addr: number, error: unknown): void;
 }
 
 /**
@@ -50,11 +54,18 @@ export class GuestBus implements Bus {
     const claim = this.d.ioreq.find(addr, size);
     if (claim) {
       this.sink.exit(this.d, IoreqRegistry.reason(claim), IoreqRegistry.detail(claim, addr));
+      if (IoreqRegistry.preempts(claim)) this.sink.ioreqNeedsService();
       try {
         return IoreqRegistry.read(claim, addr, size) >>> 0;
-      } catch {
+      } catch (error) {
         // A failing device model must not take the VMM down: the access reads as all ones.
         this.sink.exit(this.d, 'ioreq-error', addr);
+        this.sink.ioreqFailed(
+          this.d,
+          IoreqRegistry.serverName(claim),
+          IoreqRegistry.detail(claim, addr),
+          error,
+        );
         return size === 4 ? 0xffffffff : (1 << (size * 8)) - 1;
       }
     }
@@ -92,10 +103,17 @@ export class GuestBus implements Bus {
     const claim = this.d.ioreq.find(addr, size);
     if (claim) {
       this.sink.exit(this.d, IoreqRegistry.reason(claim), IoreqRegistry.detail(claim, addr));
+      if (IoreqRegistry.preempts(claim)) this.sink.ioreqNeedsService();
       try {
         IoreqRegistry.write(claim, addr, size, value >>> 0);
-      } catch {
+      } catch (error) {
         this.sink.exit(this.d, 'ioreq-error', addr);
+        this.sink.ioreqFailed(
+          this.d,
+          IoreqRegistry.serverName(claim),
+          IoreqRegistry.detail(claim, addr),
+          error,
+        );
       }
       return;
     }

@@ -38,6 +38,10 @@ export class GuestDomain implements EvtchnDomain, GrantDomain {
   bootNs = 0;
   rebootCount = 0;
   ports: BootPorts = { console: 0, xenstore: 0 };
+  /** Balloon target in pages (xl mem-set). */
+  targetPages: number;
+  /** Most pages it may hold (Xen's d->max_pages): maxPages, lowered by mem-set / mem-max. */
+  maxReservationPages: number;
 
   constructor(
     readonly id: number,
@@ -58,6 +62,8 @@ export class GuestDomain implements EvtchnDomain, GrantDomain {
     this.evtchn = new EventChannelTable(this.events);
     this.exits = new ExitStats(traceCapacity);
     this.plic = new Plic({ contexts: 2 * vcpuCount });
+    this.targetPages = mem.populatedCount();
+    this.maxReservationPages = maxPages;
   }
 
   get vcpuCount(): number {

@@ -23,6 +23,8 @@ export interface GuestDtbOptions {
   ramSize: number;
   bootargs?: string;
   stdoutPath?: string;
+  /** Guest-physical [start, end) of the initial ramdisk, if any. */
+  initrd?: { start: number; end: number };
   devices: readonly DtbDevice[];
   /** PV: guest-physical address of start_info. */
   startInfo?: number;
@@ -43,6 +45,13 @@ export function buildGuestDtb(o: GuestDtbOptions): Uint8Array {
   const chosen = root.addChild('chosen');
   if (o.bootargs !== undefined) chosen.setString('bootargs', o.bootargs);
   if (o.stdoutPath !== undefined) chosen.setString('stdout-path', o.stdoutPath);
+  if (o.initrd !== undefined) {
+    // Linux's binding (Documentation/devicetree/bindings/chosen.txt): end is exclusive.
+    // u64 cells as QEMU's riscv_load_initrd writes them; Linux reads either width.
+    chosen
+      .set('linux,initrd-start', fdtValue.u64(o.initrd.start))
+      .set('linux,initrd-end', fdtValue.u64(o.initrd.end));
+  }
 
   root
     .addChild(`memory@${o.ramBase.toString(16)}`)

@@ -393,7 +393,8 @@ function memoryOp(c: HypercallContext, cmd: number, arg: number): number {
       if (!b) return E(XenErrno.EFAULT);
       const domid = b[0]! | (b[1]! << 8);
       if (domid !== DOMID_SELF && domid !== d.id) return E(XenErrno.EPERM);
-      return cmd === MemoryOp.current_reservation ? d.mem.populatedCount() : d.maxPages;
+      // XENMEM_maximum_reservation is d->max_pages: maxmem, or less after xl mem-set / mem-max.
+      return cmd === MemoryOp.current_reservation ? d.mem.populatedCount() : d.maxReservationPages;
     }
     case MemoryOp.maximum_ram_page:
       return d.mem.firstPfn + d.maxPages - 1;

@@ -3,7 +3,16 @@
  * See vmm.ts for the Vmm class; the guest ABI is in ./abi.
  */
 export { Vmm, VmmError } from './vmm';
-export type { BootInfo, CreateOptions, DomainEvent, DomainInfo, HostInfo, VmmOptions } from './vmm';
+export type {
+  BootInfo,
+  CreateOptions,
+  DomainErrorEvent,
+  DomainEvent,
+  DomainInfo,
+  HostInfo,
+  ReservationInfo,
+  VmmOptions,
+} from './vmm';
 export type { DomainConfig, DomainType, DtbDevice } from './domain-config';
 export { DomainStateError, xlStateLetters } from './domain';
 export type { LifecycleState, ShutdownReason } from './domain';

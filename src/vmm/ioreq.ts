@@ -28,6 +28,14 @@ export interface IoreqServerSpec {
   name: string;
   ranges: IoreqRange[];
   handler: IoreqHandler;
+  /**
+   * Every access needs the VM server promptly (a device whose work goes on
+   * asynchronously, e.g. a disk controller): it ends the vCPU's time slice,
+   * so the server runs before the guest continues — as a Xen vCPU waits for
+   * its ioreq to complete. A handler may instead call Vmm.requestService()
+   * only for the accesses that need it.
+   */
+  preempt?: boolean;
 }
 
 export interface IoreqServer {
@@ -48,6 +56,7 @@ interface IoreqServerEntry {
   id: number;
   name: string;
   handler: IoreqHandler;
+  preempt: boolean;
   mmioReason: string;
   portReason: string;
 }
@@ -70,6 +79,7 @@ export class IoreqRegistry {
       id: this.nextId++,
       name: spec.name,
       handler: spec.handler,
+      preempt: spec.preempt ?? false,
       mmioReason: `mmio:${spec.name}`,
       portReason: `port:${spec.name}`,
     };
@@ -137,6 +147,14 @@ export class IoreqRegistry {
   static write(c: Claim, gpa: number, size: 1 | 2 | 4, value: number): void {
     const addr = c.type === 'port' ? gpa - ISA_IO_BASE : gpa;
     c.server.handler.write(addr, size, value);
+  }
+
+  static preempts(c: Claim): boolean {
+    return c.server.preempt;
+  }
+
+  static serverName(c: Claim): string {
+    return c.server.name;
   }
 
   static reason(c: Claim): string {

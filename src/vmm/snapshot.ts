@@ -23,6 +23,9 @@ export interface DomainSnapshot {
   state: LifecycleState;
   shutdownReason: ShutdownReason | null;
   maxPages: number;
+  /** Balloon target and maximum reservation in pages (absent in older snapshots: memory, maxPages). */
+  targetPages?: number;
+  maxReservationPages?: number;
   ram: Uint8Array;
   populated: Uint8Array;
   layout: GuestLayout;

@@ -53,6 +53,8 @@ export interface VmmOptions {
   nsPerInstruction?: number;
   /** Nominal reservation of the VM server, Domain-0 (default 64 MiB). */
   dom0MemoryMiB?: number;
+  /** The VM server's logical CPUs: Domain-0's vCPUs as list() shows them (default 1). */
+  dom0Vcpus?: number;
   /** Exit trace entries kept per domain (default 256). */
   traceCapacity?: number;
   /** Wall time one batch may take before the loop yields to the host (default 8 ms). */
@@ -77,6 +79,7 @@ export interface DomainInfo {
   stateLetters: string;
   shutdownReason: ShutdownReason | null;
   memoryKiB: number;
+  /** Static maximum (maxmem). */
   maxMemoryKiB: number;
   vcpus: number;
   onlineVcpus: number;
@@ -84,6 +87,18 @@ export interface DomainInfo {
   weight: number;
   cap: number;
   exits: number;
+}
+
+/** A guest's memory accounting (Xen's tot_pages, target, max_pages), KiB. */
+export interface ReservationInfo {
+  /** Populated now (XENMEM_current_reservation). */
+  currentKiB: number;
+  /** Balloon target (xl mem-set; `memory` at boot). */
+  targetKiB: number;
+  /** Most it may populate now (XENMEM_maximum_reservation): maxmem, or less after mem-set / mem-max. */
+  maxKiB: number;
+  /** maxmem: fixed when the domain was built (its guest-physical RAM). */
+  staticMaxKiB: number;
 }
 
 export interface HostInfo {
@@ -99,6 +114,22 @@ export interface DomainEvent {
   name: string;
   state: LifecycleState;
   reason: ShutdownReason | null;
+}
+
+/** The VMM caught a failure while running a domain (onDomainError). */
+export interface DomainErrorEvent {
+  domid: number;
+  name: string;
+  /** Host time (ns; virtual in deterministic mode). */
+  timeNs: number;
+  message: string;
+  error: unknown;
+  /**
+   * True when the domain was crashed for it (an internal VMM failure, also
+   * kept in `Vmm.errors`); false for a failure it survives (a device model
+   * that threw on an ioreq: the access read as all ones / was dropped).
+   */
+  fatal: boolean;
 }
 
 export interface BootInfo {
@@ -145,6 +176,9 @@ export class Vmm implements ExitSink {
   private current: [GuestDomain, Vcpu] | null = null;
   private deferred: (() => void)[] = [];
   private listeners: ((e: DomainEvent) => void)[] = [];
+  private errorListeners: ((e: DomainErrorEvent) => void)[] = [];
+  /** Domain-0 has something to do before the guests continue (see serviceNeeded). */
+  private serviceWanted = false;
   private loop: Promise<void> | null = null;
   private running = false;
   private wake: (() => void) | null = null;
@@ -164,8 +198,13 @@ export class Vmm implements ExitSink {
     const start = this.timeMode === 'realtime' ? wallNs() : 0;
     this.pcpuClock = new Array<number>(this.sched.pcpus).fill(start);
     const dom0Pages = ((opts.dom0MemoryMiB ?? 64) * MiB) / PAGE_SIZE;
+    const dom0Vcpus = opts.dom0Vcpus ?? 1;
+    if (!Number.isInteger(dom0Vcpus) || dom0Vcpus < 1)
+      throw new RangeError(`dom0Vcpus must be a whole number ≥ 1, got ${dom0Vcpus}`);
     this.pool.allocate(0, dom0Pages, 'Domain-0');
-    this.dom0 = new HostDomain('Domain-0', dom0Pages);
+    this.dom0 = new HostDomain('Domain-0', dom0Pages, dom0Vcpus);
+    // A guest's notification to the VM server ends its slice: the back end runs before it goes on.
+    this.dom0.events.onQueued = () => this.serviceNeeded();
     const lookup = (id: number) => (id === 0 ? this.dom0 : this.domains.get(id));
     this.evtchn = new EventChannelService(lookup);
     this.gnttab = new GrantTableService(lookup);
@@ -218,6 +257,38 @@ export class Vmm implements ExitSink {
     };
   }
 
+  /**
+   * Told of every failure the VMM records for a domain, as it happens (before
+   * the 'crashed' state event of a fatal one), so the toolstack can log the
+   * reason without polling `errors`.
+   */
+  onDomainError(listener: (e: DomainErrorEvent) => void): () => void {
+    this.errorListeners.push(listener);
+    return () => {
+      this.errorListeners = this.errorListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Record a failure met while running `d`: fatal ones go to `errors` (the caller crashes the domain). */
+  private reportError(d: GuestDomain, error: unknown, fatal: boolean): void {
+    if (fatal) this.errors.push({ domid: d.id, error });
+    const e: DomainErrorEvent = {
+      domid: d.id,
+      name: d.name,
+      timeNs: this.current ? this.nowFor(this.current[1]) : this.now(),
+      message: error instanceof Error ? error.message : String(error),
+      error,
+      fatal,
+    };
+    for (const l of [...this.errorListeners]) {
+      try {
+        l(e);
+      } catch {
+        // A listener's own failure must not take the VMM (or the guest's slice) down.
+      }
+    }
+  }
+
   /** Build and start a domain (xl create). Throws on a bad config or when host RAM runs out. */
   createDomain(cfg: DomainConfig, opts: CreateOptions = {}): number {
     validateDomainName(cfg.name);
@@ -235,6 +306,8 @@ export class Vmm implements ExitSink {
       throw new VmmError(`maxmem (${maxmem}) must be ≥ memory (${cfg.memory})`);
     if (VIRT_MEMMAP.dram.base + maxmem * MiB > 0x1_0000_0000)
       throw new VmmError(`maxmem ${maxmem} MiB does not fit below 4 GiB`);
+    if (cfg.ramdisk !== undefined && !(cfg.ramdisk instanceof Uint8Array))
+      throw new VmmError('ramdisk must be the image bytes (a Uint8Array)');
     const params: SchedParams = { weight: cfg.weight ?? DEFAULT_WEIGHT, cap: cfg.cap ?? 0 };
     if (cfg.uuid !== undefined) validateUuid(cfg.uuid);
     const id = this.allocDomid();
@@ -289,6 +362,9 @@ export class Vmm implements ExitSink {
     const cfg = d.config;
     const n = cfg.vcpus ?? DEFAULT_VCPUS;
     d.bootNs = this.now();
+    // A (re)built domain starts at its configured memory, free to balloon up to maxmem.
+    d.targetPages = (cfg.memory * MiB) / PAGE_SIZE;
+    d.maxReservationPages = d.maxPages;
     const bus = new GuestBus(d, this.gnttab, this);
     d.plic.contextLines = [];
     d.vcpus = [];
@@ -439,9 +515,9 @@ export class Vmm implements ExitSink {
         shutdownReason: null,
         memoryKiB: (this.dom0.memoryPages * PAGE_SIZE) / 1024,
         maxMemoryKiB: (this.dom0.memoryPages * PAGE_SIZE) / 1024,
-        vcpus: 0,
-        onlineVcpus: 0,
-        cpuTimeNs: 0,
+        vcpus: this.dom0.vcpuCount,
+        onlineVcpus: this.dom0.vcpuCount,
+        cpuTimeNs: this.dom0.cpuTimeNs,
         weight: DEFAULT_WEIGHT,
         cap: 0,
         exits: 0,
@@ -515,8 +591,16 @@ export class Vmm implements ExitSink {
     return this.domain(domid).mem;
   }
 
+  /**
+   * Keys typed at a guest's hypervisor console: queued for console_io read /
+   * SBI getchar, and VIRQ_CONSOLE raised so a guest that bound it can sleep
+   * (SCHEDOP_block) until input comes instead of polling.
+   */
   consoleInput(domid: number, bytes: Uint8Array): void {
-    this.domain(domid).console.pushInput(bytes);
+    const d = this.domain(domid);
+    if (bytes.length === 0) return;
+    d.console.pushInput(bytes);
+    this.evtchn.raiseVirq(d, Virq.console);
     this.kick();
   }
 
@@ -526,6 +610,83 @@ export class Vmm implements ExitSink {
 
   consoleText(domid: number): string {
     return this.domain(domid).console.text();
+  }
+
+  /**
+   * The VM server (Domain-0) spent `ns` of host time serving guests (back
+   * ends, device models): added to Domain-0's CPU time in list(). The VMM
+   * does not schedule the VM server, so only the server can account for it.
+   */
+  accountServerTime(ns: number): void {
+    if (!Number.isFinite(ns) || ns < 0)
+      throw new RangeError(`server time must be a finite number of ns ≥ 0, got ${ns}`);
+    this.dom0.cpuTimeNs += ns;
+  }
+
+  /**
+   * xl mem-set: the domain's balloon target (what the toolstack writes to
+   * memory/target) — and, as libxl does, its maximum reservation: from now
+   * on increase_reservation / populate_physmap give it pages only while it
+   * holds fewer than the target. Lowering it below what the guest holds
+   * takes nothing away; the guest's balloon driver gives pages back.
+   */
+  setMemoryTarget(domid: number, kib: number): void {
+    const d = this.domain(domid);
+    const pages = this.memoryPages(d, kib, 'memory target');
+    d.targetPages = pages;
+    d.maxReservationPages = pages;
+  }
+
+  /** A guest's memory: populated now, balloon target, maximum reservation, maxmem (xl list -l, xentop). */
+  reservation(domid: number): ReservationInfo {
+    const d = this.domain(domid);
+    const kib = (pages: number): number => (pages * PAGE_SIZE) / 1024;
+    return {
+      currentKiB: kib(this.pool.pagesOf(d.id)),
+      targetKiB: kib(d.targetPages),
+      maxKiB: kib(d.maxReservationPages),
+      staticMaxKiB: kib(d.maxPages),
+    };
+  }
+
+  /** xl mem-max: the most memory the guest may populate (Xen's max_pages), at most its maxmem. */
+  setMaxMemory(domid: number, kib: number): void {
+    const d = this.domain(domid);
+    d.maxReservationPages = this.memoryPages(d, kib, 'maximum memory');
+  }
+
+  private memoryPages(d: GuestDomain, kib: number, what: string): number {
+    const maxKiB = (d.maxPages * PAGE_SIZE) / 1024;
+    if (!Number.isInteger(kib) || kib < PAGE_SIZE / 1024)
+      throw new VmmError(`${what} must be a whole number of KiB ≥ ${PAGE_SIZE / 1024}, got ${kib}`);
+    if (kib > maxKiB)
+      throw new VmmError(
+        `${what} ${kib} KiB is above the maxmem of ${d.name} (${maxKiB} KiB), fixed when it was built`,
+      );
+    return Math.floor((kib * 1024) / PAGE_SIZE);
+  }
+
+  /**
+   * The VM server has work that must run before the current guest goes on
+   * (a device model that started an asynchronous operation during an ioreq,
+   * say): end the running vCPU's slice at the current instruction, deliver
+   * Domain-0's pending events, and in the background loop (start()) let the
+   * host's event loop run before the next slice.
+   */
+  requestService(): void {
+    this.serviceNeeded();
+  }
+
+  private serviceNeeded(): void {
+    this.serviceWanted = true;
+    const cur = this.current;
+    if (cur) {
+      // Deterministic: the slice ends after the same instruction on every run.
+      cur[1].stoppedByVmm = true;
+      cur[1].hart.stop();
+    } else {
+      this.kick();
+    }
   }
 
   registerIoreqServer(domid: number, spec: IoreqServerSpec): IoreqServer {
@@ -598,6 +759,21 @@ export class Vmm implements ExitSink {
     const cur = this.current;
     if (cur && cur[0] === d) this.recordExit(d, cur[1], reason, detail);
     else d.exits.record(this.now(), -1, reason, detail);
+  }
+
+  /** @internal ExitSink: an ioreq went to a server that wants to run before the guest goes on. */
+  ioreqNeedsService(): void {
+    this.serviceNeeded();
+  }
+
+  /** @internal ExitSink: a device model threw on an access; the guest carries on. */
+  ioreqFailed(d: GuestDomain, server: string, addr: number, error: unknown): void {
+    const why = error instanceof Error ? error.message : String(error);
+    this.reportError(
+      d,
+      new VmmError(`ioreq server ${server} failed at 0x${addr.toString(16)}: ${why}`),
+      false,
+    );
   }
 
   /** @internal */
@@ -708,8 +884,13 @@ export class Vmm implements ExitSink {
     this.blockVcpu(d, v, 'poll');
   }
 
-  /** @internal Balloon: populate `pfn` (or the lowest free frame); returns the pfn or −1. */
+  /**
+   * @internal Balloon: populate `pfn` (or the lowest free frame); returns the pfn or −1.
+   * Refused once the domain holds its maximum reservation (Xen's assign_pages
+   * "over-allocation" check against d->max_pages) or the host pool is empty.
+   */
   balloonPopulate(d: GuestDomain, pfn: number | null): number {
+    if (this.pool.pagesOf(d.id) >= d.maxReservationPages) return -1;
     let idx: number;
     if (pfn === null) {
       idx = d.mem.populated.indexOf(0);
@@ -809,10 +990,11 @@ export class Vmm implements ExitSink {
     }
     // Nothing else is left to M-mode (medeleg/mideleg delegate the rest): a guest
     // cannot get here without a VMM bug, so it crashes rather than run on wrongly.
-    this.errors.push({
-      domid: d.id,
-      error: new VmmError(`unexpected machine trap, cause 0x${cause.toString(16)}`),
-    });
+    this.reportError(
+      d,
+      new VmmError(`unexpected machine trap, cause 0x${cause.toString(16)}`),
+      true,
+    );
     this.guestShutdown(d, 'crash');
     return true;
   }
@@ -859,7 +1041,7 @@ export class Vmm implements ExitSink {
     try {
       hart.run(insns);
     } catch (error) {
-      this.errors.push({ domid: d.id, error });
+      this.reportError(d, error, true);
       this.current = null;
       this.guestShutdown(d, 'crash');
     }
@@ -889,11 +1071,30 @@ export class Vmm implements ExitSink {
     for (const fn of deferred) fn();
   }
 
-  /** Deterministic: run until virtual time `until` or wall time `wallDeadline` (ms). */
+  /**
+   * After a slice that asked for Domain-0 (a notification to it, an ioreq
+   * that needs it): run its event handlers now, before any guest goes on.
+   * Returns true when the caller should also let the host's event loop run
+   * (the background loop: the server's asynchronous work, e.g. a disk read
+   * a back end started, then gets its turn before the next slice).
+   */
+  private serviceDom0(background: boolean): boolean {
+    if (!this.serviceWanted) return false;
+    this.serviceWanted = false;
+    this.dom0.events.flush();
+    return background;
+  }
+
+  /**
+   * Deterministic: run until virtual time `until` or wall time `wallDeadline`
+   * (ms). `background`: called from start(), so it may return 'yield' early for
+   * the host to serve Domain-0.
+   */
   private stepDeterministic(
     until: number,
     wallDeadline: number,
     stopWhen?: () => boolean,
+    background = false,
   ): StepResult {
     const clocks = this.pcpuClock;
     for (;;) {
@@ -904,6 +1105,7 @@ export class Vmm implements ExitSink {
       if (t >= until) return 'done';
       if (wallMs() >= wallDeadline) return 'yield';
       const nextTimer = this.processTimers(t);
+      this.serviceWanted = false;
       this.dom0.events.flush();
       const pick = this.sched.pick(p, t);
       if (!pick) {
@@ -925,7 +1127,9 @@ export class Vmm implements ExitSink {
       }
       const budget = Math.max(1, Math.min(pick.budgetNs, nextTimer - t, until - t));
       this.runSlice(p, owner[0], owner[1], t, budget);
+      const yieldNow = this.serviceDom0(background);
       if (stopWhen?.()) return 'done';
+      if (yieldNow) return 'yield';
     }
   }
 
@@ -937,6 +1141,7 @@ export class Vmm implements ExitSink {
       if (wallMs() >= wallDeadline) return 'yield';
       const t = wallNs();
       const nextTimer = this.processTimers(t);
+      this.serviceWanted = false;
       this.dom0.events.flush();
       const pick = this.sched.pick(p, t);
       if (!pick) {
@@ -963,6 +1168,7 @@ export class Vmm implements ExitSink {
         t,
         Math.max(1000, Math.min(pick.budgetNs, nextTimer - t)),
       );
+      if (this.serviceDom0(true)) return 'yield';
     }
   }
 
@@ -1002,7 +1208,7 @@ export class Vmm implements ExitSink {
         const deadline = wallMs() + this.batchMs;
         const r =
           this.timeMode === 'deterministic'
-            ? this.stepDeterministic(Infinity, deadline)
+            ? this.stepDeterministic(Infinity, deadline, undefined, true)
             : this.stepRealtime(deadline);
         if (!this.running) break;
         if (r === 'idle')
@@ -1049,12 +1255,18 @@ export class Vmm implements ExitSink {
     }
     return {
       version: SNAPSHOT_VERSION,
-      config: { ...d.config, kernel: d.config.kernel.slice() },
+      config: {
+        ...d.config,
+        kernel: d.config.kernel.slice(),
+        ...(d.config.ramdisk ? { ramdisk: d.config.ramdisk.slice() } : {}),
+      },
       name: d.name,
       uuid: d.uuid,
       state: d.lifecycle.state,
       shutdownReason: d.lifecycle.shutdownReason,
       maxPages: d.maxPages,
+      targetPages: d.targetPages,
+      maxReservationPages: d.maxReservationPages,
       ram: d.mem.ram.slice(),
       populated: d.mem.populated.slice(),
       layout: { ...d.layout },
@@ -1122,6 +1334,8 @@ export class Vmm implements ExitSink {
     d.exits.restoreState(s.exits);
     d.console.restoreState(s.console);
     d.rebootCount = s.rebootCount;
+    if (s.targetPages !== undefined) d.targetPages = s.targetPages;
+    if (s.maxReservationPages !== undefined) d.maxReservationPages = s.maxReservationPages;
     d.bootNs = this.now() - s.guestTimeNs;
     s.vcpus.forEach((vs, i) => {
       const v = d.vcpus[i] as Vcpu;

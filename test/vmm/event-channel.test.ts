@@ -202,6 +202,8 @@ describe('event channels: bind_virq', () => {
     ['a VIRQ number past NR_VIRQS', 24, 0, -XenErrno.EINVAL],
     ['a negative VIRQ', -1, 0, -XenErrno.EINVAL],
     ['a vCPU the domain does not have', Virq.timer, 2, -XenErrno.ENOENT],
+    ['a global VIRQ (console) on a vCPU other than 0', Virq.console, 1, -XenErrno.EINVAL],
+    ['a global VIRQ (dom_exc) on a vCPU other than 0', Virq.dom_exc, 1, -XenErrno.EINVAL],
   ])('refuses %s', (_w, virq, vcpu, errno) => {
     const { a, svc } = setup();
     expect(svc.bindVirq(a, virq, vcpu)).toBe(errno);

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Vmm } from '../../src/vmm/vmm';
 import { buildPrograms, program, PROGRAMS_DIR } from './helpers/programs';
+import { runBareOnQemu } from './helpers/qemu';
 
 /**
  * One C program (programs/sbi-test.c), built as an S-mode SBI guest and as a
@@ -14,28 +14,9 @@ describe('SBI program: guest under the VMM vs bare on QEMU', () => {
 
   beforeAll(() => {
     buildPrograms();
-    const r = spawnSync(
-      'qemu-system-riscv32',
-      [
-        '-M',
-        'virt',
-        '-bios',
-        'none',
-        '-m',
-        '128M',
-        '-nographic',
-        '-monitor',
-        'none',
-        '-serial',
-        'stdio',
-        '-kernel',
-        join(PROGRAMS_DIR, 'build', 'sbi-test-bare.elf'),
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    expect(r.error).toBeUndefined();
+    const r = runBareOnQemu(join(PROGRAMS_DIR, 'build', 'sbi-test-bare.elf'));
     expect(r.status).toBe(0); // the test finisher's PASS
-    qemuOutput = r.stdout;
+    qemuOutput = r.output;
   });
 
   it('prints exactly what the bare build prints on QEMU, then powers off through SRST', () => {

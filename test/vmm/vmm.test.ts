@@ -3,10 +3,14 @@ import { GNTST, GTF } from '../../src/vmm/abi/grant-table';
 import { DomainStateError } from '../../src/vmm/domain';
 import { DomainBuildError } from '../../src/vmm/domain-builder';
 import { HostMemoryError } from '../../src/vmm/host';
-import { Vmm, VmmError, type DomainEvent } from '../../src/vmm/vmm';
+import { Vmm, VmmError, type DomainErrorEvent, type DomainEvent } from '../../src/vmm/vmm';
+import { Csr } from '../../src/cpu/csr-numbers';
 import { parseFdt } from '../../src/machine/fdt';
-import { blockGuest, spinGuest } from './helpers/asm';
+import { asm, blockGuest, elf, reg, spinGuest } from './helpers/asm';
 import { program } from './helpers/programs';
+
+/** `loop: addi a0, a0, 1; j loop` */
+const spinLoop = [asm.addi(reg.a0, reg.a0, 1), asm.jal(0, -4)];
 
 const cfg = (name: string, extra: Partial<Parameters<Vmm['createDomain']>[0]> = {}) => ({
   name,
@@ -174,5 +178,105 @@ describe('VMM domain lifecycle', () => {
     expect(vmm.domainInfo(id).onlineVcpus).toBe(1);
     const v0 = vmm.guest(id).vcpus[0]!.hart;
     expect([v0.x[10], v0.x[11]! >>> 0, v0.x[12]! >>> 0]).toEqual([0, b.dtb, b.startInfo]);
+  });
+});
+
+describe('Domain-0 in list()', () => {
+  it('shows the VM server with its logical CPUs and the CPU time it reports', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256, dom0Vcpus: 4 });
+    const dom0 = () => vmm.list()[0]!;
+    expect(dom0()).toMatchObject({ id: 0, vcpus: 4, onlineVcpus: 4, cpuTimeNs: 0 });
+    vmm.accountServerTime(1_500_000);
+    vmm.accountServerTime(2_500_000);
+    expect(dom0().cpuTimeNs).toBe(4_000_000);
+    // Guests' time is their own: a busy guest adds nothing to Domain-0's.
+    const id = vmm.createDomain(cfg('busy'));
+    vmm.runFor(20e6);
+    expect(vmm.domainInfo(id).cpuTimeNs).toBeGreaterThan(19e6);
+    expect(dom0().cpuTimeNs).toBe(4_000_000);
+    expect(new Vmm({ hostMemoryMiB: 256 }).list()[0]).toMatchObject({ vcpus: 1, onlineVcpus: 1 });
+  });
+
+  it.each([-1, NaN, Infinity])('refuses server time of %s ns', (ns) => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    expect(() => vmm.accountServerTime(ns)).toThrow(RangeError);
+    expect(vmm.list()[0]!.cpuTimeNs).toBe(0);
+  });
+
+  it.each([0, 1.5, -2])('refuses %s Domain-0 vCPUs', (n) => {
+    expect(() => new Vmm({ hostMemoryMiB: 256, dom0Vcpus: n })).toThrow(/dom0Vcpus/);
+  });
+});
+
+describe('error events', () => {
+  it('reports an unexpected machine trap before the crashed state, with the reason', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    const log: string[] = [];
+    vmm.onDomainEvent((e) => log.push(`state ${e.state}`));
+    const errors: DomainErrorEvent[] = [];
+    vmm.onDomainError((e) => {
+      errors.push(e);
+      log.push(`error ${e.message}`);
+    });
+    // An all-zero word is an illegal instruction; with nothing delegated it reaches the VMM.
+    const id = vmm.createDomain(cfg('bad', { kernel: elf([0]) }));
+    vmm.guest(id).vcpus[0]!.hart.writeCsr(Csr.medeleg, 0);
+    vmm.runFor(1e6);
+    expect(log).toEqual(['error unexpected machine trap, cause 0x2', 'state crashed']);
+    expect(errors[0]).toMatchObject({ domid: id, name: 'bad', fatal: true });
+    expect(errors[0]!.error).toBeInstanceOf(VmmError);
+    expect(vmm.errors).toEqual([{ domid: id, error: errors[0]!.error }]);
+  });
+
+  it('reports a failure inside a hypercall, and survives a listener that throws', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    const seen: DomainErrorEvent[] = [];
+    vmm.onDomainError(() => {
+      throw new Error('listener bug');
+    });
+    const off = vmm.onDomainError((e) => seen.push(e));
+    const id = vmm.createDomain(cfg('blk', { kernel: blockGuest() }));
+    vmm.schedBlock = () => {
+      throw new Error('bad hypercall state');
+    };
+    vmm.runFor(1e6);
+    expect(seen.map((e) => [e.domid, e.message, e.fatal])).toEqual([
+      [id, 'bad hypercall state', true],
+    ]);
+    expect(seen[0]!.timeNs).toBeGreaterThan(0);
+    expect(vmm.domainInfo(id).state).toBe('crashed');
+    off();
+    vmm.reboot(id);
+    vmm.runFor(1e6);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('reports a device model that throws as non-fatal: the guest runs on', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 256 });
+    const seen: DomainErrorEvent[] = [];
+    vmm.onDomainError((e) => seen.push(e));
+    const id = vmm.createDomain(
+      cfg('io', {
+        type: 'hvm',
+        kernel: elf([...asm.li(reg.t0, 0x10000000), asm.sw(reg.a0, reg.t0, 0), ...spinLoop]),
+      }),
+    );
+    vmm.registerIoreqServer(id, {
+      name: 'uart0',
+      ranges: [{ type: 'mmio', start: 0x10000000, size: 8 }],
+      handler: {
+        read: () => 0,
+        write: () => {
+          throw new Error('device model bug');
+        },
+      },
+    });
+    vmm.runFor(1e6);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ domid: id, fatal: false });
+    expect(seen[0]!.message).toBe('ioreq server uart0 failed at 0x10000000: device model bug');
+    expect(vmm.domainInfo(id).state).toBe('running');
+    expect(vmm.exitCounters(id)['ioreq-error']).toBe(1);
+    expect(vmm.errors).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { bType, iType, jType, uType } from '../../../src/cpu/decode/encode';
+import { bType, iType, jType, sType, uType } from '../../../src/cpu/decode/encode';
 
 /**
  * Just enough of an RV32 assembler to hand-encode tiny S-mode test guests,
@@ -25,6 +25,9 @@ export const asm = {
     const hi = (value - lo) >>> 0;
     return [uType(hi, rd, 0x37), iType(lo, rd, 0, rd, 0x13)];
   },
+  lui: (rd: number, value: number) => uType(value, rd, 0x37),
+  lw: (rd: number, rs1: number, imm: number) => iType(imm, rs1, 2, rd, 0x03),
+  sw: (rs2: number, rs1: number, imm: number) => sType(imm, rs2, rs1, 2, 0x23),
   jal: (rd: number, offset: number) => jType(offset, rd, 0x6f),
   bne: (rs1: number, rs2: number, offset: number) => bType(offset, rs2, rs1, 1, 0x63),
   ecall: () => 0x00000073,
