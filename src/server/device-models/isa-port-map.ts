@@ -69,7 +69,7 @@ export const ISA_DEVICES: readonly IsaDevice[] = [
     ],
     isaIrq: 14,
     isaMemory: [],
-    model: null,
+    model: 'ide.ts',
     dtbName: 'ide',
     compatible: ['tabvisor,isa-ide', 'ata-generic'],
   },
@@ -86,10 +86,11 @@ export const ISA_DEVICES: readonly IsaDevice[] = [
   },
   {
     id: 'vga',
-    description: 'VGA (0x3C0–0x3DF, text buffer at 0xB8000) with Bochs VBE (0x1CE/0x1CF, 0x1D0)',
+    description:
+      'VGA (0x3C0–0x3DF, text buffer at 0xB8000) with Bochs VBE (0x1CE/0x1CF, 0x1D0 data alias; a 16-bit access there spans 0x1D0–0x1D1)',
     ports: [
       { start: 0x3c0, size: 0x20 },
-      { start: 0x1ce, size: 3 },
+      { start: 0x1ce, size: 4 },
     ],
     isaIrq: null,
     isaMemory: [{ start: 0xb8000, size: 0x8000 }],

@@ -67,7 +67,7 @@ describe('ISA port map', () => {
       isaMemoryBase: 0x4000_0000,
       props: { 'tabvisor,framebuffer': [0x5000_0000, 0x40_0000] },
     });
-    expect(vga.props?.['tabvisor,isa-ports']).toEqual([0x3c0, 0x20, 0x1ce, 3]);
+    expect(vga.props?.['tabvisor,isa-ports']).toEqual([0x3c0, 0x20, 0x1ce, 4]);
     expect(vga.props?.['tabvisor,isa-memory']).toEqual([0x400b_8000, 0x8000]);
     expect(vga.irq).toBeUndefined();
     const dtb = buildGuestDtb({
