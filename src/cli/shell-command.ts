@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MemoryFileStore } from '../server/files/memory-file-store.ts';
@@ -8,6 +9,8 @@ import type { Sink } from '../server/shell/shell-io.ts';
 import { VmServer } from '../server/vm-server.ts';
 import { DiskFileStore } from './disk-file-store.ts';
 import { DirectoryImageSource } from './node-image-source.ts';
+import { NodeFileChunkStore } from '../server/storage/node-file-chunk-store.ts';
+import { NodeHostFiles } from './node-host-files.ts';
 
 /**
  * `tabvisor shell`: boots the VMM and the VM server in Node and gives the
@@ -21,7 +24,9 @@ export const SHELL_USAGE = `  shell [--root DIR] [--disk FILE[:SIZE]] [--no-auto
       list, console, … (type 'help'). Guest consoles attach to the terminal.
       --root DIR          keep the VM server's file tree (/etc/xen/vm …) in DIR
                           (default: in memory, seeded afresh)
-      --disk FILE[:SIZE]  the host disk image (storage is not built yet: ignored)
+      --disk FILE[:SIZE]  keep the host disk in FILE, a sparse raw image with its
+                          GPT (created SIZE big, default 500G; K/M/G/T suffixes)
+                          (default: in memory)
       --no-autostart      do not start the guests marked autostart
       --guests DIR        guest OS images for /usr/lib/tabvisor/guests
                           (default: the checkout's public/guests)
@@ -76,14 +81,25 @@ export async function shellCommand(args: readonly string[]): Promise<number> {
     process.stdout.write(`Usage: tabvisor\n${SHELL_USAGE}\n`);
     return 0;
   }
+  let disk: { path: string; sizeBytes?: number } | undefined;
   if (v.disk !== undefined) {
-    if (!/^[^:]+(:\d+[KMGT]?)?$/i.test(v.disk)) {
+    const m = /^([^:]+)(?::(\d+)([KMGT]?))?$/i.exec(v.disk);
+    if (!m) {
       process.stderr.write(`tabvisor shell: --disk must be FILE or FILE:SIZE, got '${v.disk}'\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(
-      'tabvisor shell: note: --disk is accepted but not used yet (host storage is a later piece of work)\n',
-    );
+    disk = { path: resolve(m[1] as string) };
+    if (m[2] !== undefined) {
+      const shift = { '': 0, K: 10, M: 20, G: 30, T: 40 }[(m[3] ?? '').toUpperCase()] ?? 0;
+      const sizeBytes = Number(m[2]) * 2 ** shift;
+      if (!(sizeBytes >= 1024 ** 2) || sizeBytes % 512 !== 0) {
+        process.stderr.write(
+          `tabvisor shell: --disk size must be at least 1M and a whole number of 512-byte sectors, got '${m[2]}${m[3] ?? ''}'\n`,
+        );
+        return EXIT_USAGE;
+      }
+      disk.sizeBytes = sizeBytes;
+    }
   }
 
   let files;
@@ -118,6 +134,18 @@ export async function shellCommand(args: readonly string[]): Promise<number> {
       files,
       images: new DirectoryImageSource(v.guests !== undefined ? resolve(v.guests) : undefined),
       autostart: !v['no-autostart'],
+      // Domain-0 runs on this process: its vCPUs are the host's logical CPUs.
+      vmm: { dom0Vcpus: availableParallelism() },
+      hostFiles: new NodeHostFiles(),
+      ...(disk
+        ? {
+            disk: async () => ({
+              store: await NodeFileChunkStore.open(disk.path),
+              note: 'tabvisor shell --disk',
+            }),
+            ...(disk.sizeBytes !== undefined ? { diskSizeBytes: disk.sizeBytes } : {}),
+          }
+        : {}),
       onProgress: (p) => {
         if (p.status === 'error') stderr.write(`tabvisor: ${p.message}\n`);
       },

@@ -8,6 +8,11 @@ import { Dom0Shell, type ShellHost } from './shell/shell.ts';
 import { Toolstack } from './toolstack/toolstack.ts';
 import { writeDom0Layout } from './xenstore/domain-layout.ts';
 import { XenStore } from './xenstore/xenstore.ts';
+import type { ChunkStore } from './storage/chunk-store.ts';
+import type { HostFiles } from './shell/host-files.ts';
+import { MemoryChunkStore } from './storage/memory-chunk-store.ts';
+import { Storage } from './storage/storage.ts';
+import { sizeText } from './shell/disk-commands.ts';
 
 /**
  * Boot of the whole server, in DESIGN.md's order: the VMM first, then the VM
@@ -17,7 +22,7 @@ import { XenStore } from './xenstore/xenstore.ts';
  * happens, so the desktop can show boot progress.
  */
 
-export type BootStageName = 'vmm' | 'dom0' | 'autostart' | 'ready';
+export type BootStageName = 'vmm' | 'dom0' | 'storage' | 'autostart' | 'ready';
 
 export interface BootProgress {
   readonly stage: BootStageName;
@@ -27,12 +32,28 @@ export interface BootProgress {
   readonly timeMs: number;
 }
 
+/** The host disk's chunk store, and why it was chosen (for the boot log). */
+export interface DiskChoice {
+  readonly store: ChunkStore;
+  readonly note?: string;
+}
+
 export interface VmServerOptions {
   /** The VM server's file tree (default: a fresh memory tree). */
   readonly files?: FileStore;
   /** Guest OS images shown under /usr/lib/tabvisor/guests. */
   readonly images?: GuestImageSource;
   readonly vmm?: VmmOptions;
+  /**
+   * Where the host disk's chunks live (default: memory). The CLI passes a
+   * Node file store, the worker OPFS or IndexedDB; a function is called
+   * once boot reaches the storage stage, and may say why it chose its store.
+   */
+  readonly disk?: ChunkStore | (() => Promise<DiskChoice>);
+  /** Logical size of a new host disk, bytes (default 500 GiB; an existing disk keeps its size). */
+  readonly diskSizeBytes?: number;
+  /** Files outside the VM server's tree, for disk export / import (Node). */
+  readonly hostFiles?: HostFiles;
   /** Start the guests marked autostart (default true). */
   readonly autostart?: boolean;
   /** Seed a fresh tree with the Sprout definitions (default true). */
@@ -53,10 +74,12 @@ export class VmServer implements ShellHost {
     readonly vmmOptions: VmmOptions,
     readonly xenstore: XenStore,
     readonly toolstack: Toolstack,
+    readonly storage: Storage,
     readonly files: FileStore,
     readonly log: BootLog,
     readonly hostname: string,
     private readonly progress: ProgressHub,
+    readonly hostFiles: HostFiles | null,
   ) {
     this.bootedAt = performance.now();
   }
@@ -113,22 +136,57 @@ export class VmServer implements ShellHost {
         ),
     });
     const dom0 = vmm.list()[0];
-    writeDom0Layout(xenstore.connect(0), { memoryKiB: dom0?.memoryKiB ?? 0, vcpus: 1 });
+    writeDom0Layout(xenstore.connect(0), {
+      memoryKiB: dom0?.memoryKiB ?? 0,
+      vcpus: dom0?.vcpus ?? 1,
+    });
     log.dom0('xenstored: /local/domain/0 written');
-    const toolstack = new Toolstack(vmm, xenstore, files, log);
+    report('dom0', 'done', 'VM server ready: toolstack, xenstore and consoles up');
+
+    // 3. The host disk: the VM server's own hardware, opened (first boot: partitioned) before any guest needs it.
+    report('storage', 'start', 'host disk starting');
+    let storage: Storage;
+    try {
+      const choice: DiskChoice =
+        typeof opts.disk === 'function'
+          ? await opts.disk()
+          : { store: opts.disk ?? new MemoryChunkStore() };
+      const store = choice.store;
+      log.dom0(`host disk store: ${store.description}${choice.note ? ` (${choice.note})` : ''}`);
+      storage = await Storage.open(store, {
+        files,
+        ...(opts.diskSizeBytes !== undefined ? { sizeBytes: opts.diskSizeBytes } : {}),
+      });
+    } catch (e) {
+      report('storage', 'error', `host disk failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+    const parts = storage.hostDisk.partitions();
+    report(
+      'storage',
+      'done',
+      `host disk: ${sizeText(storage.hostDisk.sizeBytes)}, GPT with ${parts.length} partition${parts.length === 1 ? '' : 's'}` +
+        (parts.length > 0
+          ? ` (${parts.map((p) => `${p.device} ${p.name} ${sizeText(p.sizeBytes)}`).join(', ')})`
+          : '') +
+        ` on ${storage.hostDisk.description}`,
+    );
+
+    const toolstack = new Toolstack(vmm, xenstore, files, log, storage);
     const server = new VmServer(
       vmm,
       vmmOptions,
       xenstore,
       toolstack,
+      storage,
       files,
       log,
       opts.hostname ?? 'dom0',
       progress,
+      opts.hostFiles ?? null,
     );
-    report('dom0', 'done', 'VM server ready: toolstack, xenstore and consoles up');
 
-    // 3. Guests marked autostart.
+    // 4. Guests marked autostart.
     if (opts.autostart ?? true) {
       report('autostart', 'start', 'starting guests marked autostart in /etc/xen/vm');
       const started = await toolstack.autostart((name, r) => {
@@ -183,7 +241,16 @@ export class VmServer implements ShellHost {
   /** Destroy every guest and stop the VMM's loop. */
   async stop(): Promise<void> {
     this.toolstack.destroyAll();
+    await this.toolstack.settled();
     await this.vmm.stop();
+    try {
+      await this.storage.close();
+    } catch (e) {
+      this.log.dom0(
+        `host disk: close failed: ${e instanceof Error ? e.message : String(e)}`,
+        'error',
+      );
+    }
     this.log.xen('VMM stopped');
   }
 }

@@ -9,6 +9,13 @@ import { ShellSession } from '../server/shell/shell-session.ts';
 import type { ToolstackEvent } from '../server/toolstack/toolstack.ts';
 import { VmServer, type BootProgress } from '../server/vm-server.ts';
 import type { VmmOptions } from '../vmm/vmm.ts';
+import * as Comlink from 'comlink';
+import type { ChunkStore } from '../server/storage/chunk-store.ts';
+import { IdbChunkStore } from '../server/storage/idb-chunk-store.ts';
+import type { IoRecord } from '../server/storage/io-trace.ts';
+import { MemoryChunkStore } from '../server/storage/memory-chunk-store.ts';
+import { OpfsChunkStore } from '../server/storage/opfs-chunk-store.ts';
+import type { DiskChoice } from '../server/vm-server.ts';
 import {
   CanvasPainter,
   ScreenStream,
@@ -34,6 +41,57 @@ export interface BootOptions {
   /** Where guest images are fetched from (default: guests/ beside the page). */
   readonly imagesBaseUrl?: string;
   readonly vmm?: VmmOptions;
+  /**
+   * Where the host disk lives. 'auto' (the default, or 'memory' when
+   * `storage` is 'memory'): OPFS if this worker has it, else IndexedDB,
+   * else memory — the choice is written to the boot log.
+   */
+  readonly disk?: 'auto' | 'opfs' | 'indexeddb' | 'memory';
+  /** OPFS directory / IndexedDB database of the host disk (default DATABASE-disk, else tabvisor-disk). */
+  readonly diskName?: string;
+}
+
+/** One GPT partition of the host disk, for the desktop's disk map. */
+export interface PartitionView {
+  /** 1-based GPT slot: /dev/sdaN. */
+  readonly number: number;
+  readonly device: string;
+  readonly name: string;
+  readonly firstLba: number;
+  /** Inclusive, as in the GPT. */
+  readonly lastLba: number;
+  readonly sizeBytes: number;
+  /** Bytes actually stored (the disk is sparse). */
+  readonly allocatedBytes: number;
+  /** The domain whose disk it is (running, else configured in /etc/xen/vm). */
+  readonly owner?: string;
+  /** The owner's domain id while it runs. */
+  readonly ownerDomid?: number;
+}
+
+export interface HostDiskView {
+  readonly device: string;
+  /** Where it lives: "OPFS tabvisor-disk", "IndexedDB tabvisor-disk", "memory". */
+  readonly description: string;
+  readonly sizeBytes: number;
+  readonly allocatedBytes: number;
+  readonly partitions: readonly PartitionView[];
+}
+
+/** One guest disk request as the I/O path view shows it (the storage's IoRecord, with the domain's name). */
+export interface DiskRequestView extends Omit<IoRecord, 'hops' | 'devid'> {
+  /** The device number (xenstore's virtual-device), when known. */
+  readonly devid?: number;
+  readonly domain?: string;
+  readonly hops: readonly { readonly name: string; readonly t: number }[];
+}
+
+/** A raw image of a partition (or the whole host disk), streamed: holes arrive as zeros. */
+export interface PartitionExport {
+  readonly device: string;
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly stream: ReadableStream<Uint8Array>;
 }
 
 export interface DomainSummary {
@@ -114,6 +172,120 @@ export interface TabvisorApi {
   closeShell(id: number): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  /** The host disk and its partitions, with their owners and sizes (the desktop's disk map). */
+  diskLayout(): Promise<HostDiskView>;
+  /** Same as diskLayout (the name the storage views ask for). */
+  hostDisk(): Promise<HostDiskView>;
+  /** Guest disk requests after sequence number `afterSeq` (all kept ones without it), oldest first. */
+  ioTrace(afterSeq?: number, limit?: number): Promise<DiskRequestView[]>;
+  /** ioTrace with a filter object, optionally for one domain. */
+  diskTrace(filter?: {
+    domain?: string;
+    afterSeq?: number;
+    limit?: number;
+  }): Promise<DiskRequestView[]>;
+  /** Partition `number` (/dev/sdaN; omitted: the whole host disk) as a raw image stream. */
+  exportPartition(number?: number): Promise<PartitionExport>;
+  /** Writes a raw image into partition `number` (whole sectors, no bigger than the partition). */
+  importPartition(
+    number: number,
+    data: Uint8Array | ReadableStream<Uint8Array>,
+    sizeBytes?: number,
+  ): Promise<{ bytes: number }>;
+  createPartition(name: string, sizeBytes: number): Promise<{ device: string; number: number }>;
+  /** Deletes a partition no running domain uses: /dev/sdaN, N or its name. */
+  deletePartition(partition: string | number): Promise<void>;
+}
+
+/** OPFS in a worker that has it, else IndexedDB, else memory; each fallback says why. */
+async function chooseDisk(kind: BootOptions['disk'], name: string): Promise<DiskChoice> {
+  const why: string[] = [];
+  if (kind === 'memory') return { store: new MemoryChunkStore(), note: 'memory, as asked' };
+  if (kind === 'auto' || kind === 'opfs') {
+    if (OpfsChunkStore.isSupported()) {
+      let store: ChunkStore | null = null;
+      try {
+        store = await OpfsChunkStore.open(name);
+        // Access handles are taken lazily: read once, so a disk another worker holds fails here.
+        await store.readMeta();
+        return { store, note: 'OPFS (sync access handles)' };
+      } catch (e) {
+        await store?.close().catch(() => {});
+        if (kind === 'opfs') throw e;
+        why.push(`OPFS failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else if (kind === 'opfs') throw new Error('OPFS sync access handles are not available here');
+    else why.push('no OPFS sync access handles here');
+  }
+  if (IdbChunkStore.isSupported()) {
+    let store: ChunkStore | null = null;
+    try {
+      store = await IdbChunkStore.open(name);
+      await store.readMeta();
+      return { store, note: [...why, 'using IndexedDB'].join('; ') };
+    } catch (e) {
+      await store?.close().catch(() => {});
+      if (kind === 'indexeddb') throw e;
+      why.push(`IndexedDB failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } else if (kind === 'indexeddb') throw new Error('IndexedDB is not available here');
+  else why.push('no IndexedDB');
+  return {
+    store: new MemoryChunkStore(),
+    note: [...why, 'using memory: the disk is lost when the tab closes'].join('; '),
+  };
+}
+
+/** Raw image bytes from export pieces: holes become zero blocks of at most 1 MiB. */
+function imageStream(
+  pieces: AsyncIterator<{ offset: number; length: number; data: Uint8Array | null }>,
+): ReadableStream<Uint8Array> {
+  let hole = 0;
+  const ZERO = 1024 * 1024;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      if (hole > 0) {
+        const n = Math.min(hole, ZERO);
+        hole -= n;
+        ctrl.enqueue(new Uint8Array(n));
+        return;
+      }
+      const next = await pieces.next();
+      if (next.done) {
+        ctrl.close();
+        return;
+      }
+      if (next.value.data) ctrl.enqueue(next.value.data.slice(0, next.value.length));
+      else {
+        hole = next.value.length;
+        const n = Math.min(hole, ZERO);
+        hole -= n;
+        ctrl.enqueue(new Uint8Array(n));
+      }
+    },
+    async cancel() {
+      await pieces.return?.(undefined);
+    },
+  });
+}
+
+async function* chunksOf(
+  data: Uint8Array | ReadableStream<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  if (data instanceof Uint8Array) {
+    yield data;
+    return;
+  }
+  const reader = data.getReader();
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 const utf8 = new TextEncoder();
@@ -156,11 +328,23 @@ export class WorkerApi implements TabvisorApi {
         if ((options.storage ?? 'indexeddb') === 'indexeddb')
           files = await openIdbFileStore(options.database);
         else files = new MemoryFileStore();
+        const diskKind = options.disk ?? (options.storage === 'memory' ? 'memory' : 'auto');
+        // One disk per file-tree database (an embedded widget's own), never the same IndexedDB name.
+        const diskName =
+          options.diskName ??
+          (options.database !== undefined ? `${options.database}-disk` : 'tabvisor-disk');
+        const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+          ?.hardwareConcurrency;
         const server = await VmServer.boot({
           files,
+          disk: (): Promise<DiskChoice> => chooseDisk(diskKind, diskName),
           images: new FetchImageSource(options.imagesBaseUrl ?? defaultImagesUrl(), ['sprout.elf']),
           autostart: options.autostart ?? true,
-          ...(options.vmm ? { vmm: options.vmm } : {}),
+          // Domain-0 runs in this worker: its vCPUs are the browser's logical CPUs.
+          vmm: {
+            ...(cores !== undefined && cores > 0 ? { dom0Vcpus: cores } : {}),
+            ...options.vmm,
+          },
           ...(onProgress ? { onProgress: (p: BootProgress) => deliver(onProgress, p) } : {}),
         });
         this.server = server;
@@ -364,5 +548,112 @@ export class WorkerApi implements TabvisorApi {
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {
     const s = await this.ready();
     await s.files.writeFile(resolvePath(path), bytesOf(data));
+  }
+
+  async diskLayout(): Promise<HostDiskView> {
+    const s = await this.ready();
+    const disk = s.storage.hostDisk;
+    const owners = await s.toolstack.partitionOwners();
+    const partitions: PartitionView[] = disk.partitions().map((p) => {
+      const o = owners.get(p.number);
+      return {
+        number: p.number,
+        device: p.device,
+        name: p.name,
+        firstLba: p.firstLba,
+        lastLba: p.lastLba,
+        sizeBytes: p.sizeBytes,
+        allocatedBytes: p.allocatedBytes,
+        ...(o ? { owner: o.name } : {}),
+        ...(o?.domid != null ? { ownerDomid: o.domid } : {}),
+      };
+    });
+    return {
+      device: '/dev/sda',
+      description: disk.description,
+      sizeBytes: disk.sizeBytes,
+      allocatedBytes: disk.device.allocatedChunks().length * disk.device.chunkSize,
+      partitions,
+    };
+  }
+
+  hostDisk(): Promise<HostDiskView> {
+    return this.diskLayout();
+  }
+
+  ioTrace(afterSeq?: number, limit?: number): Promise<DiskRequestView[]> {
+    return this.diskTrace({
+      ...(afterSeq !== undefined ? { afterSeq } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    });
+  }
+
+  async diskTrace(
+    filter: { domain?: string; afterSeq?: number; limit?: number } = {},
+  ): Promise<DiskRequestView[]> {
+    const s = await this.ready();
+    const names = new Map(s.vmm.list().map((d) => [d.id, d.name]));
+    const records = s.storage.trace({
+      ...(filter.domain !== undefined ? { domid: s.toolstack.resolve(filter.domain) } : {}),
+      ...(filter.afterSeq !== undefined ? { afterSeq: filter.afterSeq } : {}),
+      ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
+    });
+    // Plain copies: records are live objects the storage keeps updating.
+    return records.map((r) => {
+      const name = names.get(r.domid);
+      return { ...r, hops: r.hops.map((h) => ({ ...h })), ...(name ? { domain: name } : {}) };
+    });
+  }
+
+  async exportPartition(number?: number): Promise<PartitionExport> {
+    const s = await this.ready();
+    const disk = s.storage.hostDisk;
+    const p = number === undefined ? null : disk.partition(number);
+    await s.storage.flush();
+    const out: PartitionExport = {
+      device: p ? `/dev/sda${p.number}` : '/dev/sda',
+      name: p ? p.name : 'host disk',
+      sizeBytes: p ? (p.lastLba - p.firstLba + 1) * 512 : disk.sizeBytes,
+      stream: imageStream(s.storage.exportPartition(number)),
+    };
+    // The stream itself moves to the page (Chromium transfers ReadableStreams).
+    return Comlink.transfer(out, [out.stream as unknown as Transferable]);
+  }
+
+  async importPartition(
+    number: number,
+    data: Uint8Array | ReadableStream<Uint8Array>,
+    sizeBytes?: number,
+  ): Promise<{ bytes: number }> {
+    const s = await this.ready();
+    const size = sizeBytes ?? (data instanceof Uint8Array ? data.length : undefined);
+    if (size === undefined) throw new Error('importPartition: give the image size with a stream');
+    const r = await s.storage.importPartition(number, chunksOf(data), size);
+    s.log.dom0(`host disk: imported ${r.bytes} bytes into /dev/sda${number}`);
+    return { bytes: r.bytes };
+  }
+
+  async createPartition(
+    name: string,
+    sizeBytes: number,
+  ): Promise<{ device: string; number: number }> {
+    const s = await this.ready();
+    if (s.storage.hostDisk.partitions().some((p) => p.name === name))
+      throw new Error(`a partition named ${name} already exists`);
+    const p = await s.storage.createPartition(name, sizeBytes);
+    s.log.dom0(`host disk: created ${p.device} "${name}"`);
+    return { device: p.device, number: p.number };
+  }
+
+  async deletePartition(partition: string | number): Promise<void> {
+    const s = await this.ready();
+    const text = String(partition);
+    const m = /^(?:\/dev\/sda)?(\d+)$/.exec(text);
+    const p = s.storage.hostDisk
+      .partitions()
+      .find((x) => (m ? x.number === Number(m[1]) : x.name === text));
+    if (!p) throw new Error(`${text}: no such partition`);
+    await s.storage.deletePartition(p.number);
+    s.log.dom0(`host disk: deleted ${p.device} "${p.name}"`);
   }
 }

@@ -1,11 +1,24 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guestImage, GUESTS_DIR } from '../server/guests/guests.ts';
 
+/** Domain-0's vCPUs in `tabvisor shell`: the host's logical CPUs. */
+const DOM0_VCPUS = availableParallelism();
 const BIN = fileURLToPath(new URL('../../bin/tabvisor.js', import.meta.url));
 const tmp: string[] = [];
 afterAll(() => {
@@ -93,7 +106,7 @@ describe('tabvisor shell (spawned)', () => {
       new RegExp(
         '^hvm-echo: hello from COM1\r\n> hello cli\r\necho 1: hello cli\r\n> poweroff\r\nhvm-echo: powering off\r\n' +
           'Name {40}ID {3}Mem VCPUs {6}State {3}Time\\(s\\)\n' +
-          'Domain-0 {37}0 {4}64 {5}1 {5}r----- +\\d+\\.\\d\n$',
+          `Domain-0 {37}0 {4}64 +${DOM0_VCPUS} {5}r----- +\\d+\\.\\d\n$`,
       ),
     );
     expect(r.status).toBe(0);
@@ -120,7 +133,9 @@ describe('tabvisor shell (spawned)', () => {
     p.end();
     expect(await p.exited).toBe(0);
     expect(p.stdout).toContain('pv-echo: powering off\nguest gone\nName ');
-    expect(p.stdout.trimEnd().split('\n').at(-1)).toMatch(/^Domain-0 +0 +64 +1 +r----- +\d+\.\d$/);
+    expect(p.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(`^Domain-0 +0 +64 +${DOM0_VCPUS} +r----- +\\d+\\.\\d$`),
+    );
   });
 
   it('detaches from a console on Ctrl-] and carries on with the next command; the guest keeps running', async () => {
@@ -145,7 +160,9 @@ describe('tabvisor shell (spawned)', () => {
       'Parsing config from /etc/xen/vm/bad\n/etc/xen/vm/bad:2:9: vcpus must be an integer from 1 to 128, got "many"\n',
     );
     expect(r.stderr).toContain('cat: /nofile: No such file or directory\n');
-    expect(r.stdout).toMatch(/^Name .*\nDomain-0 +0 +64 +1 +r----- +\d+\.\d\n$/);
+    expect(r.stdout).toMatch(
+      new RegExp(`^Name .*\nDomain-0 +0 +64 +${DOM0_VCPUS} +r----- +\\d+\\.\\d\n$`),
+    );
     expect(r.status).toBe(1);
   });
 
@@ -193,8 +210,43 @@ describe('tabvisor shell (spawned)', () => {
     const bad = spawnSync(process.execPath, [BIN, 'shell', '--bogus'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("Unknown option '--bogus'");
-    const disk = shellPiped(['--no-autostart', '--disk', 'host.img:500G', '-c', 'true'], '');
-    expect(disk.status).toBe(0);
-    expect(disk.stderr).toContain('--disk is accepted but not used yet');
+    const badDisk = shellPiped(['--no-autostart', '--disk', 'host.img:12Q', '-c', 'true'], '');
+    expect(badDisk.status).toBe(2);
+    expect(badDisk.stderr).toContain("--disk must be FILE or FILE:SIZE, got 'host.img:12Q'");
+  });
+
+  it('keeps the host disk in --disk FILE:SIZE: a sparse raw image with its GPT, reopened next time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tabvisor-disk-'));
+    tmp.push(dir);
+    const img = join(dir, 'host.img');
+    const first = shellPiped(
+      [
+        '--no-autostart',
+        '--disk',
+        `${img}:100G`,
+        '-c',
+        'xl dmesg; disk create scratch 1G; disk list',
+      ],
+      '',
+    );
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(
+      /host disk: 100 GiB, GPT with 3 partitions \(\/dev\/sda1 sprout-hvm 20 GiB, \/dev\/sda2 sprout-pv 20 GiB, \/dev\/sda3 sprout-hvm2 20 GiB\) on file /,
+    );
+    expect(first.stdout).toContain('Created /dev/sda4 "scratch": 1 GiB');
+    // The file is the raw disk: its logical size, and the protective MBR's signature at 510.
+    expect(statSync(img).size).toBe(100 * 1024 ** 3);
+    const head = Buffer.alloc(1024);
+    const fd = openSync(img, 'r');
+    readSync(fd, head, 0, 1024, 0);
+    closeSync(fd);
+    expect([head[510], head[511]]).toEqual([0x55, 0xaa]);
+    expect(head.subarray(512, 520).toString('latin1')).toBe('EFI PART');
+    // Reopened: the same disk, the new partition still there, SIZE ignored.
+    const second = shellPiped(['--no-autostart', '--disk', `${img}:5G`, '-c', 'disk list'], '');
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/Disk \/dev\/sda: 100 GiB/);
+    expect(second.stdout).toMatch(/ +4 +scratch +\d+ +1 GiB/);
   });
 });

@@ -51,12 +51,36 @@ describe('the VM server in a real Web Worker (Chromium), through the Comlink API
     expect(lines[0]).toBe(
       'Name                                        ID   Mem VCPUs      State   Time(s)',
     );
-    expect(lines[1]).toMatch(/^Domain-0 {37}0 {4}64 {5}1 {5}r----- +\d+\.\d$/);
+    // Domain-0's vCPUs are the browser's logical CPUs (dom0Vcpus).
+    expect(lines[1]).toMatch(
+      new RegExp(`^Domain-0 {37}0 {4}64 +${navigator.hardwareConcurrency} {5}r----- +\\d+\\.\\d$`),
+    );
 
     // A fresh install was seeded into IndexedDB.
     expect((await api.run('ls /etc/xen/vm')).output).toBe('sprout-hvm\nsprout-hvm2\nsprout-pv\n');
     const { domains } = await api.listDomains();
     expect(domains[0]).toMatchObject({ id: 0, name: 'Domain-0', stateLetters: 'r-----' });
+
+    // The host disk came up after Domain-0, on OPFS (this worker has sync access handles).
+    expect(progress.find((p) => p.stage === 'storage' && p.status === 'done')?.message).toMatch(
+      /^host disk: 500 GiB, GPT with 3 partitions \(\/dev\/sda1 sprout-hvm 20 GiB, .* on OPFS /,
+    );
+    expect((await api.run('xl dmesg')).output).toContain(
+      `host disk store: OPFS ${database}-disk (OPFS (sync access handles))`,
+    );
+    const layout = await api.diskLayout();
+    expect(layout.description).toBe(`OPFS ${database}-disk`);
+    expect(layout.partitions.map((p) => [p.device, p.name, p.owner])).toEqual([
+      ['/dev/sda1', 'sprout-hvm', 'sprout-hvm'],
+      ['/dev/sda2', 'sprout-pv', 'sprout-pv'],
+      ['/dev/sda3', 'sprout-hvm2', 'sprout-hvm2'],
+    ]);
+    // The partition table travels as a stream: the first sectors of the whole disk hold the GPT.
+    const whole = await api.exportPartition();
+    const reader = whole.stream.getReader();
+    const first = await reader.read();
+    await reader.cancel();
+    expect(new TextDecoder().decode(first.value?.subarray(512, 520))).toBe('EFI PART');
   });
 
   it('runs an HVM guest: console stream out, keys in, exits counted, a VGA screen sent as dirty regions', async () => {
@@ -113,6 +137,10 @@ describe('the VM server in a real Web Worker (Chromium), through the Comlink API
     try {
       const api2 = Comlink.wrap<TabvisorApi>(other);
       await api2.boot({ storage: 'indexeddb', database, autostart: false });
+      // The first worker holds the OPFS disk: this one says so and falls back to IndexedDB.
+      expect((await api2.run('xl dmesg')).output).toMatch(
+        /host disk store: IndexedDB .*\(OPFS failed: .*; using IndexedDB\)/,
+      );
       expect((await api2.run('cat /etc/note; ls /etc/xen/vm')).output).toBe(
         'kept across workers\nsprout-hvm\nsprout-hvm2\nsprout-pv\nweb\n',
       );

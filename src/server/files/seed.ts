@@ -23,7 +23,8 @@ kernel = "${SPROUT_IMAGE}"
 cmdline = "console=ttyS0"
 vga = "stdvga"
 serial = [ "pty" ]
-# disk = [ "format=raw, vdev=hda, access=rw, target=/dev/vg0/${name}" ]
+# Its 20 GiB disk is the host disk's partition of the same name (IDE primary master).
+disk = [ "format=raw, vdev=hda, access=rw, target=/dev/vg0/${name}" ]
 # vif = [ "mac=00:16:3e:00:00:01, bridge=xenbr0, model=ne2k_pci" ]
 on_poweroff = "destroy"
 on_reboot = "restart"
@@ -32,15 +33,16 @@ autostart = 1
 `;
 
 const pv = (name: string, memory: number): string => `# ${name}: Sprout paravirtualized (PV)
-# No emulated devices: the console, xenstore and (later) disk and network go
-# over shared rings and event channels to the VM server's back ends.
+# No emulated devices: the console, xenstore, the disk (blkback on the host
+# disk's partition of the same name) and (later) the network go over shared
+# rings and event channels to the VM server's back ends.
 name = "${name}"
 type = "pv"
 memory = ${memory}
 vcpus = 1
 kernel = "${SPROUT_IMAGE}"
 extra = "console=hvc0"
-# disk = [ "phy:/dev/vg0/${name},xvda,w" ]
+disk = [ "phy:/dev/vg0/${name},xvda,w" ]
 # vif = [ "bridge=xenbr0" ]
 on_poweroff = "destroy"
 on_reboot = "restart"

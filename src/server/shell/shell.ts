@@ -5,6 +5,9 @@ import type { BootLog } from '../boot-log.ts';
 import type { Toolstack } from '../toolstack/toolstack.ts';
 import type { XenStore } from '../xenstore/xenstore.ts';
 import type { Vmm } from '../../vmm/vmm.ts';
+import type { Storage } from '../storage/storage.ts';
+import { diskCommand, DISK_SUMMARY } from './disk-commands.ts';
+import type { HostFiles } from './host-files.ts';
 import type { ByteInput } from './byte-input.ts';
 import { fileCommands } from './file-commands.ts';
 import { miscCommands } from './misc-commands.ts';
@@ -26,6 +29,10 @@ export interface ShellHost {
   readonly log: BootLog;
   readonly xenstore: XenStore;
   readonly vmm: Vmm;
+  /** The host disk and the guest disks on it. */
+  readonly storage: Storage;
+  /** Files outside the VM server's tree (Node); null in the browser. */
+  readonly hostFiles: HostFiles | null;
   readonly hostname: string;
   /** performance.now() at boot. */
   readonly bootedAt: number;
@@ -62,6 +69,12 @@ export class Dom0Shell {
       summary: XL_SUMMARY,
       usage: 'xl <subcommand> [args]',
       run: xlCommand,
+    });
+    this.commands.set('disk', {
+      name: 'disk',
+      summary: DISK_SUMMARY,
+      usage: 'disk list | create NAME SIZE | delete PART | export PART FILE | import PART FILE',
+      run: diskCommand,
     });
   }
 

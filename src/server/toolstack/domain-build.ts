@@ -6,7 +6,7 @@ import { MAX_VCPUS, type DomainConfig, type DtbDevice } from '../../vmm/domain-c
 /**
  * What xl.cfg settings become on this platform: the checks libxl would make
  * against the host (here: RISC-V guests booted straight into their kernel,
- * at most MAX_VCPUS vCPUs, no vCPU hotplug, no ramdisk yet), reported as
+ * at most MAX_VCPUS vCPUs, no vCPU hotplug), reported as
  * config errors at the key's position so `xl create` names file:line:col,
  * and the mapping onto the VMM's DomainConfig.
  */
@@ -72,12 +72,13 @@ export function checkPlatform(cfg: XlConfig): PlatformCheck {
   if (cfg.maxvcpus > cfg.vcpus) {
     warn('maxvcpus', `vCPU hotplug is not supported: the guest gets vcpus = ${cfg.vcpus}`);
   }
-  if (cfg.ramdisk !== undefined) warn('ramdisk', 'ramdisk is not supported yet; ignoring it');
   return { warnings };
 }
 
 export interface BuildInputs {
   readonly kernel: Uint8Array;
+  /** ramdisk= loaded from the VM server's tree. */
+  readonly ramdisk?: Uint8Array;
   /** Device models' DTB nodes (HVM). */
   readonly devices: readonly DtbDevice[];
   readonly stdoutPath?: string;
@@ -96,6 +97,7 @@ export function toDomainConfig(cfg: XlConfig, inputs: BuildInputs): DomainConfig
     devices: [...inputs.devices],
   };
   if (cfg.cmdline !== undefined) out.cmdline = cfg.cmdline;
+  if (inputs.ramdisk !== undefined) out.ramdisk = inputs.ramdisk;
   if (cfg.uuid !== undefined) out.uuid = cfg.uuid;
   if (inputs.stdoutPath !== undefined) out.stdoutPath = inputs.stdoutPath;
   return out;

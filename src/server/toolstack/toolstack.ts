@@ -21,13 +21,19 @@ import { PAGE_SIZE } from '../../vmm/abi/hypercall.ts';
 import { DomainBuildError } from '../../vmm/domain-builder.ts';
 import type { ShutdownReason } from '../../vmm/domain.ts';
 import type { IoreqServer } from '../../vmm/ioreq.ts';
-import type { DomainEvent, DomainInfo, Vmm } from '../../vmm/vmm.ts';
+import type { DomainErrorEvent, DomainEvent, DomainInfo, Vmm } from '../../vmm/vmm.ts';
 import { Dom0Events } from './dom0-events.ts';
 import { checkPlatform, positionOf, toDomainConfig } from './domain-build.ts';
 import { GuestConsole } from './guest-console.ts';
 import type { HvmDeviceModel } from './hvm-device.ts';
 import { buildHvmPlatform, type HvmPlatform } from './hvm-platform.ts';
 import { XenconsBackend } from './xencons-backend.ts';
+import { WiredIde } from './ide-device.ts';
+import { isaIrqToPlic } from '../device-models/isa-port-map.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { VbdTotals } from '../storage/io-trace.ts';
+import { StorageError } from '../storage/storage-error.ts';
+import { partitionSectors } from '../storage/gpt.ts';
 
 /**
  * The toolstack (libxl's role): `xl` operations on the VMM and the VM
@@ -63,8 +69,10 @@ export interface ManagedDomain {
   /** File the definition came from. */
   readonly path: string;
   readonly console: GuestConsole;
-  /** HVM: the emulated PC devices (empty for PV). */
+  /** HVM: the emulated PC devices (empty for PV), the IDE channel among them when it has a disk. */
   readonly devices: readonly HvmDeviceModel[];
+  /** HVM with a disk: the primary IDE channel (also in `devices`). */
+  readonly ide: WiredIde | null;
   readonly hvm: HvmPlatform | null;
   ioreqServers: IoreqServer[];
   pv: PvBackends | null;
@@ -103,6 +111,16 @@ export interface DomainRow extends DomainInfo {
   readonly consoleBytesIn: number;
   readonly disks: number;
   readonly nics: number;
+  /** xentop's VBD counters, from the storage's I/O monitor. */
+  readonly vbd: VbdTotals;
+}
+
+const NO_VBD: VbdTotals = { VBDS: 0, VBD_OO: 0, VBD_RD: 0, VBD_WR: 0, VBD_RSECT: 0, VBD_WSECT: 0 };
+
+/** The domain a partition is the disk of: running (domid) or only configured (null). */
+export interface PartitionOwner {
+  readonly name: string;
+  readonly domid: number | null;
 }
 
 export type ToolstackEvent =
@@ -116,22 +134,51 @@ export type ToolstackEvent =
   | { readonly kind: 'destroyed'; readonly domid: number; readonly name: string };
 
 const KiB = 1024;
+/** Survivable VMM errors logged per domain before the rest are only counted. */
+export const ERRORS_LOGGED_PER_DOMAIN = 10;
 
 export class Toolstack {
   readonly events: Dom0Events;
   private readonly xs: XsConnection;
   private readonly domains = new Map<number, ManagedDomain>();
   private listeners: ((e: ToolstackEvent) => void)[] = [];
+  /** VMM errors seen per domain (onDomainError), for rate limiting. */
+  private readonly errorCounts = new Map<number, number>();
+  /** Disk detaches (flushes) still running: stop() waits for them. */
+  private readonly detaching = new Set<Promise<void>>();
 
   constructor(
     readonly vmm: Vmm,
     readonly xenstore: XenStore,
     readonly files: FileStore,
     readonly log: BootLog,
+    /** The host disk and guest disks; without it `disk = [...]` entries are only written to xenstore. */
+    readonly storage: Storage | null = null,
   ) {
     this.events = new Dom0Events(vmm);
     this.xs = xenstore.connect(0);
     vmm.onDomainEvent((e) => this.onDomainEvent(e));
+    // A failure the VMM met running a guest (a crash it caused, a device model that threw): logged as it happens.
+    vmm.onDomainError((e) => this.onDomainError(e));
+  }
+
+  /**
+   * A failure the VMM met running a guest, logged as it happens. Survivable
+   * ones (a device model that threw) can repeat on every access of a
+   * spinning guest, so they are rate-limited per domain, as Xen's printk is.
+   */
+  private onDomainError(e: DomainErrorEvent): void {
+    const n = (this.errorCounts.get(e.domid) ?? 0) + 1;
+    this.errorCounts.set(e.domid, n);
+    if (!e.fatal && n > ERRORS_LOGGED_PER_DOMAIN) {
+      if (n === ERRORS_LOGGED_PER_DOMAIN + 1)
+        this.log.xen(`domain ${e.domid} (${e.name}): more errors; not logging them`, 'warn');
+      return;
+    }
+    this.log.xen(
+      `domain ${e.domid} (${e.name}): ${e.message}${e.fatal ? ' (domain crashed)' : ''}`,
+      e.fatal ? 'error' : 'warn',
+    );
   }
 
   onEvent(listener: (e: ToolstackEvent) => void): () => void {
@@ -176,16 +223,14 @@ export class Toolstack {
     return this.vmm.list().map((info) => {
       const d = this.domains.get(info.id);
       if (info.id === 0) {
-        // Domain-0 runs on the host thread beside the VMM: one vCPU, busy while serving guests.
+        // Domain-0's vCPUs (dom0Vcpus) and the time it spent serving guests (accountServerTime) come from the VMM.
         return {
           ...info,
-          vcpus: 1,
-          onlineVcpus: 1,
-          cpuTimeNs: this.events.busyNs,
           consoleBytesOut: 0,
           consoleBytesIn: 0,
           disks: 0,
           nics: 0,
+          vbd: NO_VBD,
         };
       }
       return {
@@ -194,6 +239,7 @@ export class Toolstack {
         consoleBytesIn: d?.console.bytesIn ?? 0,
         disks: d?.config.disk.length ?? 0,
         nics: d?.config.vif.length ?? 0,
+        vbd: this.storage?.vbdTotals(info.id) ?? NO_VBD,
       };
     });
   }
@@ -234,20 +280,124 @@ export class Toolstack {
     return { ...loaded, domid };
   }
 
-  private async readKernel(cfg: XlConfig, configPath: string): Promise<Uint8Array> {
-    const kernel = cfg.kernel as string;
-    const path = resolvePath(kernel, dirname(configPath));
+  private readKernel(cfg: XlConfig, configPath: string): Promise<Uint8Array> {
+    return this.readBootFile(cfg, configPath, 'kernel', cfg.kernel as string);
+  }
+
+  /** kernel= or ramdisk=, relative to the config file's directory. */
+  private async readBootFile(
+    cfg: XlConfig,
+    configPath: string,
+    key: 'kernel' | 'ramdisk',
+    file: string,
+  ): Promise<Uint8Array> {
+    const path = resolvePath(file, dirname(configPath));
     try {
       return await this.files.readFile(path);
     } catch (e) {
       if (!(e instanceof FsError)) throw e;
-      const pos = positionOf(cfg, 'kernel');
+      const pos = positionOf(cfg, key);
       throw ConfigError.at(
         pos.source,
         pos,
-        `cannot load kernel ${JSON.stringify(kernel)}: ${FS_ERROR_TEXT[e.code]}`,
+        `cannot load ${key} ${JSON.stringify(file)}: ${FS_ERROR_TEXT[e.code]}`,
       );
     }
+  }
+
+  /**
+   * Every disk= entry must name something the storage can give the guest
+   * (an existing partition lying inside the host disk, an image file; one
+   * IDE master for HVM) — checked before anything is built, so a wrong
+   * target costs nothing and the error names the config file.
+   */
+  private async checkDisks(cfg: XlConfig): Promise<void> {
+    const storage = this.storage;
+    if (!storage) return;
+    const pos = positionOf(cfg, 'disk');
+    const fail = (detail: string): ConfigError => ConfigError.at(pos.source, pos, detail);
+    const disks = cfg.disk.filter((d) => d.devtype === 'disk');
+    if (cfg.type === 'hvm' && disks.length > 1)
+      throw fail(
+        `only one IDE disk (the primary master, hda) is emulated; got ${disks.map((d) => d.vdev).join(', ')}`,
+      );
+    for (const d of cfg.disk) {
+      if (d.devtype === 'cdrom') throw fail(`${d.vdev}: CD-ROM drives are not emulated`);
+      if (d.format !== 'raw')
+        throw fail(`${d.vdev}: format ${d.format} is not supported (raw only)`);
+      if (cfg.type === 'hvm' && !['hda', 'sda', 'xvda'].includes(d.vdev))
+        throw fail(`${d.vdev}: an HVM disk must be hda (the primary IDE master)`);
+      const target = d.target;
+      if (target === undefined || target === '') throw fail(`${d.vdev}: no target given`);
+      if (target.startsWith('/dev/')) {
+        try {
+          const p = storage.hostDisk.resolveDevicePath(target);
+          const end = p.firstLba + partitionSectors(p);
+          if (end > storage.hostDisk.sectors)
+            throw new StorageError(
+              'layout',
+              `${target} runs to sector ${end - 1}, beyond the host disk's ${storage.hostDisk.sectors} sectors`,
+            );
+        } catch (e) {
+          if (e instanceof StorageError) throw fail(`disk ${d.vdev}: ${e.message}`);
+          throw e;
+        }
+      } else {
+        const st = await this.files.stat(target);
+        if (st?.kind !== 'file')
+          throw fail(
+            `disk ${d.vdev}: image file ${target} ${st ? 'is not a file' : 'does not exist'}`,
+          );
+      }
+    }
+  }
+
+  /**
+   * Gives the domain its disks: HVM the IDE controller on the guest disk
+   * (IRQ 14 on the PLIC), PV one blkback per entry (its xenstore
+   * directories are written by writeDevices first).
+   */
+  private async attachDisks(rec: ManagedDomain): Promise<void> {
+    const storage = this.storage;
+    if (!storage || rec.config.disk.length === 0) return;
+    const { domid } = rec;
+    if (rec.ide) {
+      const irq = isaIrqToPlic(14);
+      const ide = await storage.attachHvm(domid, rec.config.disk, (level) => {
+        if (this.domains.has(domid) && !rec.destroying) this.vmm.setIrqLevel(domid, irq, level);
+      });
+      rec.ide.attach(ide);
+      return;
+    }
+    for (const spec of rec.config.disk) {
+      await storage.attachPv(domid, spec, {
+        xs: this.xs,
+        grants: this.vmm,
+        events: this.events,
+        onProblem: (m) => this.log.dom0(`domain ${domid} blkback ${spec.vdev}: ${m}`, 'warn'),
+      });
+    }
+  }
+
+  /** The domain's disks let go (back ends stopped, data flushed); tracked so stop() can wait. */
+  private detachDisks(domid: number): Promise<void> {
+    if (!this.storage) return Promise.resolve();
+    const p: Promise<void> = this.storage
+      .detachDomain(domid)
+      .catch((e: unknown) => {
+        this.log.dom0(
+          `domain ${domid}: detaching its disks failed: ${e instanceof Error ? e.message : String(e)}`,
+          'error',
+        );
+      })
+      .finally(() => this.detaching.delete(p));
+    this.detaching.add(p);
+    return p;
+  }
+
+  /** Resolves when no disk detach is in flight. */
+  async settled(): Promise<void> {
+    while (this.detaching.size > 0) await Promise.all([...this.detaching]);
   }
 
   async createFrom(loaded: LoadedConfig, opts: CreateOptions = {}): Promise<number> {
@@ -256,6 +406,11 @@ export class Toolstack {
       throw new ToolstackError(`a domain named "${cfg.name}" already exists`);
     }
     const kernel = await this.readKernel(cfg, loaded.path);
+    const ramdisk =
+      cfg.ramdisk !== undefined
+        ? await this.readBootFile(cfg, loaded.path, 'ramdisk', cfg.ramdisk)
+        : undefined;
+    await this.checkDisks(cfg);
     // The name may have been taken while the kernel was read.
     if (this.vmm.lookup(cfg.name) !== undefined) {
       throw new ToolstackError(`a domain named "${cfg.name}" already exists`);
@@ -273,9 +428,14 @@ export class Toolstack {
             systemReset: () => queueMicrotask(() => this.guestReset(domid)),
           })
         : null;
-    const devices: readonly HvmDeviceModel[] = hvm?.devices ?? [];
+    const ide =
+      hvm && this.storage && cfg.disk.length > 0
+        ? new WiredIde(() => this.vmm.requestService())
+        : null;
+    const devices: readonly HvmDeviceModel[] = [...(hvm?.devices ?? []), ...(ide ? [ide] : [])];
     const domCfg = toDomainConfig(cfg, {
       kernel,
+      ...(ramdisk ? { ramdisk } : {}),
       devices: devices.map((d) => d.dtb),
       ...(hvm ? { stdoutPath: hvm.stdoutPath } : {}),
     });
@@ -297,6 +457,7 @@ export class Toolstack {
       path: loaded.path,
       console,
       devices,
+      ide,
       hvm,
       ioreqServers: [],
       pv: null,
@@ -313,6 +474,7 @@ export class Toolstack {
           this.vmm.registerIoreqServer(domid, {
             name: spec.name,
             ranges: spec.ranges.map((r) => ({ ...r })),
+            ...(spec.preempt !== undefined ? { preempt: spec.preempt } : {}),
             handler: {
               read: (addr, size) => this.events.measure(() => handler.read(addr, size)),
               write: (addr, size, value) =>
@@ -326,9 +488,11 @@ export class Toolstack {
       this.domains.set(domid, rec);
       this.setupRuntime(rec);
       this.writeDevices(rec);
+      await this.attachDisks(rec);
       if (!opts.paused) this.vmm.unpause(domid);
     } catch (e) {
       this.domains.delete(domid);
+      await this.detachDisks(domid);
       this.teardownRuntime(rec);
       rec.unhookConsole();
       for (const dev of devices) dev.dispose();
@@ -338,7 +502,7 @@ export class Toolstack {
         // Already gone.
       }
       throw new ToolstackError(
-        `cannot set up domain "${cfg.name}": ${e instanceof Error ? e.message : String(e)}`,
+        `${loaded.path}: cannot set up domain "${cfg.name}": ${e instanceof Error ? e.message : String(e)}`,
       );
     }
     this.log.dom0(
@@ -525,6 +689,7 @@ export class Toolstack {
     for (const dev of d.devices) dev.dispose();
     d.unhookConsole();
     d.console.end(why);
+    void this.detachDisks(d.domid);
     this.wrap(() => this.vmm.destroy(d.domid));
     this.log.dom0(`domain ${d.domid} (${d.name}) ${why}`);
   }
@@ -534,9 +699,29 @@ export class Toolstack {
     this.teardownRuntime(d);
     for (const dev of d.devices) dev.reset();
     this.wrap(() => this.vmm.reboot(d.domid));
+    const disks = this.storage !== null && d.config.disk.length > 0;
+    // Held until its disks are back: the rebooted guest may probe them at once.
+    if (disks) this.vmm.pause(d.domid);
     this.setupRuntime(d);
     this.writeDevices(d);
     d.restarts++;
+    if (!disks) return;
+    const again = async (): Promise<void> => {
+      await this.detachDisks(d.domid);
+      if (d.destroying || !this.domains.has(d.domid)) return;
+      // The old back ends wrote Closed as they stopped: the device directories start afresh.
+      this.writeDevices(d);
+      await this.attachDisks(d);
+      if (!d.destroying && this.vmm.domainInfo(d.domid).state === 'paused')
+        this.vmm.unpause(d.domid);
+    };
+    again().catch((e: unknown) => {
+      this.log.dom0(
+        `domain ${d.domid} (${d.name}): reattaching its disks after reboot failed: ${e instanceof Error ? e.message : String(e)}`,
+        'error',
+      );
+      if (!d.destroying) this.destroyDomain(d, 'destroyed (disks unavailable after reboot)');
+    });
   }
 
   schedCredit(ident: string, params: { weight?: number; cap?: number }): number {
@@ -579,6 +764,7 @@ export class Toolstack {
         `memory_dynamic_max must be less than or equal to memory_static_max (${kib}k > ${maxKiB}k; raise maxmem in the config)`,
       );
     }
+    this.wrap(() => this.vmm.setMemoryTarget(d.domid, kib));
     this.xs.write(`/local/domain/${d.domid}/memory/target`, String(kib));
     this.log.dom0(`domain ${d.domid} (${d.name}): memory target ${kib} KiB`);
     return d.domid;
@@ -612,6 +798,8 @@ export class Toolstack {
     if (!d) return;
     if (e.state === 'destroyed') {
       this.domains.delete(e.domid);
+      this.errorCounts.delete(e.domid);
+      void this.detachDisks(e.domid);
       d.console.end('destroyed');
       this.emit({ kind: 'destroyed', domid: e.domid, name: e.name });
       return;
@@ -660,13 +848,6 @@ export class Toolstack {
       return;
     }
     this.log.dom0(`${what}: ${key} = ${action}`, state === 'crashed' ? 'warn' : 'info');
-    // A crash the VMM caused itself (not the guest's SRST) left its reason here.
-    for (const e of this.vmm.errors.splice(0).filter((x) => x.domid === d.domid)) {
-      this.log.xen(
-        `domain ${d.domid}: ${e.error instanceof Error ? e.error.message : String(e.error)}`,
-        'error',
-      );
-    }
     try {
       switch (action) {
         case 'destroy':
@@ -690,6 +871,48 @@ export class Toolstack {
       );
       d.console.end('failed');
     }
+  }
+
+  // ---------------------------------------------------------------- disks
+
+  /**
+   * Who each host-disk partition belongs to: the running domain whose disk
+   * it is, else the definition in /etc/xen/vm whose disk= names it.
+   */
+  async partitionOwners(): Promise<Map<number, PartitionOwner>> {
+    const owners = new Map<number, PartitionOwner>();
+    const storage = this.storage;
+    if (!storage) return owners;
+    for (const d of this.managed())
+      for (const g of storage.guestDisksOf(d.domid)) {
+        const m = /^\/dev\/sda(\d+)$/.exec(g.backingName);
+        if (m) owners.set(Number(m[1]), { name: d.name, domid: d.domid });
+      }
+    let entries;
+    try {
+      entries = await this.files.readdir(CONFIG_SEARCH_DIRS[0] as string);
+    } catch {
+      return owners;
+    }
+    for (const e of entries) {
+      if (e.kind !== 'file') continue;
+      let cfg: XlConfig;
+      try {
+        cfg = (await this.loadConfig(`${CONFIG_SEARCH_DIRS[0]}/${e.name}`)).config;
+      } catch {
+        continue; // A broken definition owns nothing.
+      }
+      for (const disk of cfg.disk) {
+        if (!disk.target?.startsWith('/dev/')) continue;
+        try {
+          const n = storage.hostDisk.resolveDevicePath(disk.target).number;
+          if (!owners.has(n)) owners.set(n, { name: cfg.name, domid: null });
+        } catch {
+          // Names no partition: xl create will say so.
+        }
+      }
+    }
+    return owners;
   }
 
   // ---------------------------------------------------------------- autostart

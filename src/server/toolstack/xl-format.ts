@@ -186,11 +186,11 @@ export function formatXentop(
       '0'.padStart(8),
       '0'.padStart(8),
       String(r.disks).padStart(4),
-      '0'.padStart(8),
-      '0'.padStart(8),
-      '0'.padStart(8),
-      '0'.padStart(10),
-      '0'.padStart(10),
+      String(r.vbd.VBD_OO).padStart(8),
+      String(r.vbd.VBD_RD).padStart(8),
+      String(r.vbd.VBD_WR).padStart(8),
+      String(r.vbd.VBD_RSECT).padStart(10),
+      String(r.vbd.VBD_WSECT).padStart(10),
       '0'.padStart(4),
     ];
     out += `${cells.join(' ')}\n`;

@@ -7,8 +7,8 @@ export const GUESTS_DIR = import.meta.dirname;
 
 let built = false;
 
-/** Bytes of a test guest image (hvm-echo.elf, pv-echo.elf), rebuilt first if its sources changed. */
-export function guestImage(name: 'hvm-echo.elf' | 'pv-echo.elf'): Uint8Array {
+/** Bytes of a test guest image (hvm-echo.elf, pv-echo.elf, hvm-ide.elf), rebuilt first if its sources changed. */
+export function guestImage(name: 'hvm-echo.elf' | 'pv-echo.elf' | 'hvm-ide.elf'): Uint8Array {
   if (!built) {
     try {
       execFileSync('make', ['-s', '-C', GUESTS_DIR], { stdio: ['ignore', 'ignore', 'inherit'] });

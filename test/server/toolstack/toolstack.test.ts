@@ -312,6 +312,8 @@ describe('toolstack: scheduling, memory and autostart', () => {
       'vmm:done',
       'dom0:start',
       'dom0:done',
+      'storage:start',
+      'storage:done',
       'autostart:start',
       'autostart:done',
       'autostart:done',
@@ -379,10 +381,11 @@ describe('toolstack: scheduling, memory and autostart', () => {
   });
 
   it('xl top -b -i 1 prints one xentop screen with every domain', async () => {
-    const { xl } = await boot({
+    const { s, xl } = await boot({
       '/etc/xen/vm/g': PV_CFG('g', 'vif = [ "bridge=xenbr0" ]\ndisk = [ "file:/img,xvda,w" ]\n'),
     });
-    await xl('xl create g');
+    await s.files.writeFile('/img', new Uint8Array(64 * 1024));
+    expect((await xl('xl create g')).status).toBe(0);
     const out = (await xl('xl top -b -i 1')).output.split('\n');
     expect(out[1]).toMatch(
       /^2 domains: \d running, \d blocked, 0 paused, 0 crashed, 0 dying, 0 shutdown $/,
