@@ -6,6 +6,7 @@
  * Algorithms" (days_from_civil / civil_from_days).
  */
 #include <sprout/kernel.h>
+#include <sprout/riscv.h>
 #include <sprout/timer.h>
 #include <sprout/wallclock.h>
 #include <sprout/xen.h>
@@ -45,14 +46,36 @@ int day_of_week(const struct rtc_time *t) {
     return (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
 }
 
+/*
+ * Xen's wallclock protocol (xen.h struct shared_info): wc_sec/wc_nsec are
+ * the time at system time 0, and the VMM makes wc_version odd while it
+ * rewrites them; read until the same even version brackets both. A version
+ * of 0 means the VMM never set it.
+ */
+static bool pv_wallclock(uint32_t *sec, uint32_t *nsec) {
+    if (!shared_info) return false;
+    uint32_t v;
+    do {
+        v = shared_info->wc_version;
+        fence();
+        *sec = shared_info->wc_sec;
+        *nsec = shared_info->wc_nsec;
+        fence();
+    } while ((v & 1) || v != shared_info->wc_version);
+    return v != 0;
+}
+
 bool wallclock_now(struct rtc_time *t) {
     if (!is_pv()) return rtc_read(t);
-    if (!shared_info || shared_info->wc_sec == 0) return false;
-    wallclock_from_unix(shared_info->wc_sec + timer_ms() / 1000, t);
+    uint32_t sec, nsec;
+    if (!pv_wallclock(&sec, &nsec)) return false;
+    uint64_t ns = (uint64_t)nsec + timer_us() * 1000; /* system time: guest time since boot */
+    wallclock_from_unix((uint64_t)sec + ns / 1000000000u, t);
     return true;
 }
 
 const char *wallclock_source(void) {
+    uint32_t sec, nsec;
     if (!is_pv()) return "MC146818 RTC";
-    return shared_info && shared_info->wc_sec ? "shared_info wallclock" : "none";
+    return pv_wallclock(&sec, &nsec) ? "shared_info wallclock" : "none";
 }

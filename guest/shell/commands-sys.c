@@ -80,24 +80,9 @@ static int cmd_lsdev(int argc, char **argv) {
     return 0;
 }
 
-static int cmd_hv(int argc, char **argv) {
-    long impl = sbi_impl_id(), spec = sbi_spec_version(), iv = sbi_impl_version();
-    char id[5] = {(char)(impl >> 24), (char)(impl >> 16), (char)(impl >> 8), (char)impl, 0};
-    out_printf("firmware:   SBI %ld.%ld, implementation 0x%08lx \"%s\" version 0x%lx\n", (spec >> 24) & 0x7f,
-               spec & 0xffffff, (unsigned long)impl, id, (unsigned long)iv);
-    if (hypervisor_present()) {
-        char extra[16] = "", caps[64] = "";
-        long v = HYPERVISOR_xen_version(XENVER_version, NULL);
-        HYPERVISOR_xen_version(XENVER_extraversion, extra);
-        static char capbuf[1024];
-        HYPERVISOR_xen_version(XENVER_capabilities, capbuf);
-        strlcpy(caps, capbuf, sizeof caps);
-        out_printf("hypervisor: Xen interface %ld.%ld%s, %s, via SBI extension 0x%08x\n", v >> 16, v & 0xffff, extra,
-                   caps, PV_SBI_EXT);
-    }
-    out_printf("mode:       %s", is_pv() ? "PV (paravirtualized)" : "HVM (fully virtualized)");
-    if (is_pv() && xenbus_ready()) out_printf(", domain %d", xenbus_domid());
-    out_printf("\n\nVM exits this guest caused, as Sprout counts them:\n");
+/* `hv` without the VMM's counters (no tabvisor_op): the exits as Sprout itself counts them. */
+static void hv_own_counts(void) {
+    out_printf("VM exits this guest caused, as Sprout counts them (the VMM does not report its own):\n");
     unsigned long hypercalls = 0;
     struct hypercall_stat st[24];
     int n = hypercall_stats(st, 24);
@@ -116,7 +101,51 @@ static int cmd_hv(int argc, char **argv) {
         out_printf("  %-34s %10lu\n", "event-channel upcalls", evtchn_upcalls());
         out_printf("  %-34s %10lu\n", "xenstore requests", xenbus_requests());
     }
-    out_printf("(the VMM's own per-domain counters are shown by the VM server: xl / the desktop)\n");
+}
+
+/*
+ * `hv` with the VMM's own per-domain counters (tabvisor_op exit_counters):
+ * the largest ones, as the VM server's xl / desktop see them. False when the
+ * VMM does not offer the call.
+ */
+static bool hv_vmm_counters(void) {
+    static struct {
+        struct tabvisor_exit_counters h;
+        struct tabvisor_exit_counter e[TABVISOR_EXIT_COUNTERS_MAX];
+    } t;
+    if (!hypervisor_present()) return false;
+    t.h.max_entries = TABVISOR_EXIT_COUNTERS_MAX;
+    long n = HYPERVISOR_tabvisor_op(TABVISOROP_exit_counters, &t);
+    if (n < 0) return false;
+    out_printf("VM exits of this domain, as the VMM counts them: %lu in all, %lu reasons%s\n",
+               (unsigned long)t.h.total_exits, (unsigned long)t.h.nr_reasons,
+               t.h.nr_reasons > t.h.nr_entries ? " (the largest shown)" : "");
+    for (long i = 0; i < n; i++) {
+        t.e[i].reason[TABVISOR_REASON_LEN - 1] = 0;
+        out_printf("  %-44s %10lu\n", t.e[i].reason, (unsigned long)t.e[i].count);
+    }
+    return true;
+}
+
+static int cmd_hv(int argc, char **argv) {
+    long impl = sbi_impl_id(), spec = sbi_spec_version(), iv = sbi_impl_version();
+    char id[5] = {(char)(impl >> 24), (char)(impl >> 16), (char)(impl >> 8), (char)impl, 0};
+    out_printf("firmware:   SBI %ld.%ld, implementation 0x%08lx \"%s\" version 0x%lx\n", (spec >> 24) & 0x7f,
+               spec & 0xffffff, (unsigned long)impl, id, (unsigned long)iv);
+    if (hypervisor_present()) {
+        char extra[16] = "", caps[64] = "";
+        long v = HYPERVISOR_xen_version(XENVER_version, NULL);
+        HYPERVISOR_xen_version(XENVER_extraversion, extra);
+        static char capbuf[1024];
+        HYPERVISOR_xen_version(XENVER_capabilities, capbuf);
+        strlcpy(caps, capbuf, sizeof caps);
+        out_printf("hypervisor: Xen interface %ld.%ld%s, %s, via SBI extension 0x%08x\n", v >> 16, v & 0xffff, extra,
+                   caps, PV_SBI_EXT);
+    }
+    out_printf("mode:       %s", is_pv() ? "PV (paravirtualized)" : "HVM (fully virtualized)");
+    if (is_pv() && xenbus_ready()) out_printf(", domain %d", xenbus_domid());
+    out_printf("\n\n");
+    if (!hv_vmm_counters()) hv_own_counts();
     return 0;
 }
 
@@ -142,7 +171,7 @@ const struct command sys_commands[] = {
     {"help", "[command]", "list the commands, or explain one", cmd_help},
     {"mem", "", "memory: RAM, heap, page tables", cmd_mem},
     {"uptime", "", "time since boot", cmd_uptime},
-    {"date", "", "the date and time (RTC on HVM)", cmd_date},
+    {"date", "", "the date and time (RTC on HVM, shared_info wallclock on PV)", cmd_date},
     {"dmesg", "", "the kernel log", cmd_dmesg},
     {"lsdev", "", "devices and the drivers bound to them", cmd_lsdev},
     {"hv", "", "the hypervisor, and the exits this guest caused", cmd_hv},

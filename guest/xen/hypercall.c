@@ -19,8 +19,9 @@ static const char *const names[] = {
     [__HYPERVISOR_memory_op] = "memory_op",     [__HYPERVISOR_xen_version] = "xen_version",
     [__HYPERVISOR_console_io] = "console_io",   [__HYPERVISOR_grant_table_op] = "grant_table_op",
     [__HYPERVISOR_sched_op] = "sched_op",       [__HYPERVISOR_event_channel_op] = "event_channel_op",
+    [__HYPERVISOR_tabvisor_op] = "tabvisor_op",
 };
-#define MAX_NR 33
+#define MAX_NR (__HYPERVISOR_tabvisor_op + 1)
 #define MAX_CMD 16
 static unsigned long counts[MAX_NR][MAX_CMD];
 
@@ -43,6 +44,7 @@ long HYPERVISOR_grant_table_op(int cmd, void *uop, unsigned count) {
 }
 long HYPERVISOR_memory_op(int cmd, void *arg) { return hypercall(__HYPERVISOR_memory_op, (unsigned long)cmd, (unsigned long)arg, 0); }
 long HYPERVISOR_xen_version(int cmd, void *arg) { return hypercall(__HYPERVISOR_xen_version, (unsigned long)cmd, (unsigned long)arg, 0); }
+long HYPERVISOR_tabvisor_op(int cmd, void *arg) { return hypercall(__HYPERVISOR_tabvisor_op, (unsigned long)cmd, (unsigned long)arg, 0); }
 
 bool hypervisor_present(void) { return sbi_probe(PV_SBI_EXT); }
 
@@ -53,6 +55,7 @@ static const char *sub_name(unsigned nr, unsigned cmd) {
     static const char *const gnttab[] = {"map_grant_ref", "unmap_grant_ref", "setup_table", "?", "?", "copy", "query_size"};
     static const char *const console[] = {"write", "read"};
     static const char *const version[] = {"version", "extraversion", "compile_info", "capabilities", "changeset", "platform_parameters", "get_features", "pagesize", "guest_handle"};
+    static const char *const tabvisor[] = {"exit_counters"};
     static const char *const memory[] = {"increase_reservation", "decrease_reservation", "maximum_ram_page", "current_reservation", "maximum_reservation", "?", "populate_physmap"};
 #define PICK(a) return cmd < ARRAY_SIZE(a) ? a[cmd] : "?"
     switch (nr) {
@@ -62,6 +65,7 @@ static const char *sub_name(unsigned nr, unsigned cmd) {
     case __HYPERVISOR_console_io: PICK(console);
     case __HYPERVISOR_xen_version: PICK(version);
     case __HYPERVISOR_memory_op: PICK(memory);
+    case __HYPERVISOR_tabvisor_op: PICK(tabvisor);
     }
     return "?";
 #undef PICK

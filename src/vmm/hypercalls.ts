@@ -27,6 +27,11 @@ import {
   SchedOp,
   SchedPoll,
   ShutdownCode,
+  TABVISOR_EXIT_COUNTERS_MAX,
+  TABVISOR_REASON_LEN,
+  TabvisorExitCounter,
+  TabvisorExitCounters,
+  TabvisorOp,
   XEN_CAPABILITIES,
   XEN_EXTRAVERSION,
   XEN_VERSION_MAJOR,
@@ -62,6 +67,7 @@ const OP_NAMES: Record<number, [string, Record<number, string>]> = {
   [Hypercall.grant_table_op]: ['grant_table_op', invert(GnttabOp)],
   [Hypercall.memory_op]: ['memory_op', invert(MemoryOp)],
   [Hypercall.xen_version]: ['xen_version', invert(XenVersion)],
+  [Hypercall.tabvisor_op]: ['tabvisor_op', invert(TabvisorOp)],
 };
 function invert(o: Record<string, number>): Record<number, string> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k]));
@@ -155,6 +161,9 @@ export function dispatchHypercall(vmm: Vmm, d: GuestDomain, v: Vcpu, nr: number)
       break;
     case Hypercall.xen_version:
       r = xenVersion(ctx, a(0), a(1));
+      break;
+    case Hypercall.tabvisor_op:
+      r = tabvisorOp(ctx, a(0), a(1));
       break;
     default:
       x[10] = SbiError.NotSupported;
@@ -474,4 +483,31 @@ function xenVersion(c: HypercallContext, cmd: number, arg: number): number {
     default:
       return E(XenErrno.ENOSYS);
   }
+}
+
+/** Tabvisor's vendor hypercall (abi/hypercall.ts TabvisorOp). */
+function tabvisorOp(c: HypercallContext, cmd: number, arg: number): number {
+  if (cmd !== TabvisorOp.exit_counters) return E(XenErrno.ENOSYS);
+  const h = c.read(arg, TabvisorExitCounters.size);
+  if (!h) return E(XenErrno.EFAULT);
+  const max = h.u32(TabvisorExitCounters.max_entries);
+  if (max > TABVISOR_EXIT_COUNTERS_MAX) return E(XenErrno.EINVAL);
+  // This call's own exit is already counted (dispatchHypercall records it first).
+  const rows = Object.entries(c.d.exits.counters()).sort(
+    ([ra, a], [rb, b]) => b - a || (ra < rb ? -1 : ra > rb ? 1 : 0),
+  );
+  const n = Math.min(max, rows.length);
+  const table = new Struct(new Uint8Array(n * TabvisorExitCounter.size));
+  const enc = new TextEncoder();
+  rows.slice(0, n).forEach(([reason, count], i) => {
+    const at = i * TabvisorExitCounter.size;
+    table.bytes.set(enc.encode(reason).subarray(0, TABVISOR_REASON_LEN - 1), at);
+    table.setU32(at + TabvisorExitCounter.count, count);
+  });
+  // The whole table is checked writable before the header claims it was filled.
+  if (n > 0 && !c.write(arg + TabvisorExitCounters.entries, table)) return E(XenErrno.EFAULT);
+  h.setU32(TabvisorExitCounters.nr_entries, n)
+    .setU32(TabvisorExitCounters.nr_reasons, rows.length)
+    .setU32(TabvisorExitCounters.total_exits, c.d.exits.total);
+  return c.write(arg, h) ? n : E(XenErrno.EFAULT);
 }

@@ -7,8 +7,18 @@ import { Virq } from './abi/event-channel';
 import { DOMID_FIRST_RESERVED, PAGE_SHIFT, PAGE_SIZE } from './abi/hypercall';
 import { GNTST } from './abi/grant-table';
 import { HsmState } from './abi/sbi';
-import { VcpuInfo } from './abi/shared-info';
-import { NS_PER_TICK, type TimeMode, wallMs, wallNs, yieldToHost } from './clock';
+import { SharedInfo, VcpuInfo } from './abi/shared-info';
+import {
+  boundedDeadline,
+  DEFAULT_EPOCH_MS,
+  MAX_TIMEOUT_MS,
+  NS_PER_TICK,
+  realtimeEpochMs,
+  type TimeMode,
+  wallMs,
+  wallNs,
+  yieldToHost,
+} from './clock';
 import { DEFAULT_VCPUS, MAX_VCPUS, type DomainConfig } from './domain-config';
 import { clearSharedPages, loadKernel, writeGuestDtb, writeStartInfo } from './domain-builder';
 import {
@@ -61,6 +71,13 @@ export interface VmmOptions {
   batchMs?: number;
   /** Seed for derived UUIDs (default "tabvisor"). */
   seed?: string;
+  /**
+   * Wall-clock time (epoch ms) at host time 0: what guests' wallclocks
+   * (shared_info wc_sec/wc_nsec) count from. Deterministic mode: fixed,
+   * default 2024-01-01T00:00:00Z, so runs repeat; real time: the host's
+   * clock unless given.
+   */
+  epochMs?: number;
 }
 
 export interface CreateOptions {
@@ -185,6 +202,8 @@ export class Vmm implements ExitSink {
   /** Real time: instructions per ns, measured (starts at 20 MIPS). */
   private rate = 0.02;
   private creations = 0;
+  /** Wall-clock time (epoch ms) at host time 0. */
+  readonly epochMs: number;
 
   constructor(opts: VmmOptions = {}) {
     this.timeMode = opts.timeMode ?? 'deterministic';
@@ -195,6 +214,10 @@ export class Vmm implements ExitSink {
     this.traceCapacity = opts.traceCapacity ?? 256;
     this.batchMs = opts.batchMs ?? 8;
     this.seed = opts.seed ?? 'tabvisor';
+    this.epochMs =
+      opts.epochMs ?? (this.timeMode === 'realtime' ? realtimeEpochMs() : DEFAULT_EPOCH_MS);
+    if (!Number.isFinite(this.epochMs) || this.epochMs < 0)
+      throw new RangeError(`epochMs must be a finite time ≥ 0, got ${this.epochMs}`);
     const start = this.timeMode === 'realtime' ? wallNs() : 0;
     this.pcpuClock = new Array<number>(this.sched.pcpus).fill(start);
     const dom0Pages = ((opts.dom0MemoryMiB ?? 64) * MiB) / PAGE_SIZE;
@@ -225,6 +248,35 @@ export class Vmm implements ExitSink {
     return (
       v.chunkStartNs + (v.hart.instret - v.chunkStartInstret + v.chunkExits) * this.nsPerInstruction
     );
+  }
+
+  /** Wall-clock time now (epoch ms): the host epoch plus host time. */
+  wallclockMs(): number {
+    return this.epochMs + this.now() / 1e6;
+  }
+
+  /**
+   * Publish a guest's wallclock in its shared-info page as Xen does
+   * (update_domain_wallclock_time): wc_sec/wc_nsec are the wall-clock time at
+   * the guest's system time 0 (its boot), and wc_version is odd while they
+   * change, so a reader retries until it sees the same even version twice.
+   */
+  private publishWallclock(d: GuestDomain): void {
+    const base = d.layout.sharedInfo;
+    const off = d.mem.offsetOf(base + SharedInfo.wc_version, 12);
+    if (off < 0) return;
+    // Whole ms and ns of the epoch kept apart, so nothing rounds at 2^53.
+    const ms = Math.floor(this.epochMs);
+    const ns = Math.round((this.epochMs - ms) * 1e6) + d.bootNs;
+    const totalSecFromNs = Math.floor(ns / 1e9);
+    const sec = Math.floor(ms / 1000) + totalSecFromNs;
+    const nsec = (ms % 1000) * 1e6 + (ns - totalSecFromNs * 1e9);
+    const carry = Math.floor(nsec / 1e9);
+    const version = d.mem.readU32(base + SharedInfo.wc_version);
+    d.mem.writeU32(base + SharedInfo.wc_version, (version + 1) | 1);
+    d.mem.writeU32(base + SharedInfo.wc_sec, (sec + carry) >>> 0);
+    d.mem.writeU32(base + SharedInfo.wc_nsec, nsec - carry * 1e9);
+    d.mem.writeU32(base + SharedInfo.wc_version, ((version + 1) | 1) + 1);
   }
 
   /** A domain's guest time (mtime ticks at 10 MHz). */
@@ -392,6 +444,7 @@ export class Vmm implements ExitSink {
       );
     }
     clearSharedPages(d.mem, d.layout);
+    this.publishWallclock(d);
     d.ports = { console: 0, xenstore: 0 };
     if (cfg.type === 'pv') {
       d.ports.console = this.evtchn.allocUnbound(this.dom0, d.id, 0);
@@ -797,7 +850,7 @@ export class Vmm implements ExitSink {
 
   private timerDeadline(d: GuestDomain, v: Vcpu): number | null {
     if (v.timerCmp === null || v.timerFired) return null;
-    return d.bootNs + v.timerCmp * NS_PER_TICK;
+    return boundedDeadline(d.bootNs + v.timerCmp * NS_PER_TICK);
   }
 
   private fireTimer(d: GuestDomain, v: Vcpu): void {
@@ -879,7 +932,7 @@ export class Vmm implements ExitSink {
   schedPoll(d: GuestDomain, v: Vcpu, ports: number[], timeoutNs: number): void {
     if (ports.some((p) => d.events.isPending(p))) return;
     v.pollPorts = ports;
-    v.pollDeadlineNs = timeoutNs === 0 ? null : d.bootNs + timeoutNs;
+    v.pollDeadlineNs = timeoutNs === 0 ? null : boundedDeadline(d.bootNs + timeoutNs);
     if (v.pollDeadlineNs !== null && v.pollDeadlineNs <= this.nowFor(v)) return;
     this.blockVcpu(d, v, 'poll');
   }
@@ -1239,7 +1292,9 @@ export class Vmm implements ExitSink {
         if (timer !== undefined) clearTimeout(timer);
         resolve();
       };
-      if (Number.isFinite(ns)) timer = setTimeout(() => this.kick(), Math.max(0, ns / 1e6));
+      // A far deadline is slept towards in steps setTimeout can take; the loop then re-checks.
+      if (Number.isFinite(ns))
+        timer = setTimeout(() => this.kick(), Math.min(MAX_TIMEOUT_MS, Math.max(0, ns / 1e6)));
     });
   }
 
@@ -1337,6 +1392,8 @@ export class Vmm implements ExitSink {
     if (s.targetPages !== undefined) d.targetPages = s.targetPages;
     if (s.maxReservationPages !== undefined) d.maxReservationPages = s.maxReservationPages;
     d.bootNs = this.now() - s.guestTimeNs;
+    // The saved page holds the old host's wallclock; the guest's boot moved in host time.
+    this.publishWallclock(d);
     s.vcpus.forEach((vs, i) => {
       const v = d.vcpus[i] as Vcpu;
       v.restoreState(vs);

@@ -125,6 +125,7 @@ const GROUPS: [string, Group, (k: string) => string][] = [
   ['ShutdownCode', abi.ShutdownCode, (k) => `SHUTDOWN_${k}`],
   ['MemoryOp', abi.MemoryOp, (k) => `XENMEM_${k}`],
   ['XenVersion', abi.XenVersion, (k) => `XENVER_${k}`],
+  ['TabvisorOp', abi.TabvisorOp, (k) => `TABVISOROP_${k}`],
   ['EvtchnOp', abi.EvtchnOp, (k) => `EVTCHNOP_${k}`],
   ['EvtchnStat', abi.EvtchnStat, (k) => `EVTCHNSTAT_${k}`],
   ['Virq', abi.Virq, (k) => `VIRQ_${k.toUpperCase()}`],
@@ -172,6 +173,8 @@ const STRUCTS: [string, Group, string, Record<string, string>?][] = [
   ],
   ['SchedPoll', abi.SchedPoll, 'struct sched_poll'],
   ['MemoryReservation', abi.MemoryReservation, 'struct xen_memory_reservation'],
+  ['TabvisorExitCounters', abi.TabvisorExitCounters, 'struct tabvisor_exit_counters'],
+  ['TabvisorExitCounter', abi.TabvisorExitCounter, 'struct tabvisor_exit_counter'],
   [
     'VcpuInfo',
     abi.VcpuInfo,

@@ -56,7 +56,7 @@ export interface BootOptions {
   /** HVM with the test ATA model only: a sparse disk instead of an image. */
   sparseDisk?: SectorStore;
   cmdline?: string;
-  /** The RTC's time at boot (epoch ms). */
+  /** The wall-clock time at host time 0 (epoch ms): the RTC's (HVM) and the VMM's epoch for shared_info (PV). */
   clockMs?: number;
   name?: string;
   /**
@@ -94,7 +94,7 @@ export const stripAnsi = (s: string): string => s.replace(ANSI, '').replace(/\r/
 const PROMPT = /sprout:[^\n]*\$ $/;
 
 export class SproutGuest {
-  readonly vmm = new Vmm({ hostMemoryMiB: 256 });
+  readonly vmm: Vmm;
   readonly domid: number;
   readonly mode: 'hvm' | 'pv';
   private out: number[] = [];
@@ -116,6 +116,8 @@ export class SproutGuest {
 
   constructor(opts: BootOptions) {
     this.mode = opts.mode;
+    const clock0 = opts.clockMs ?? Date.UTC(2024, 4, 17, 12, 34, 56);
+    this.vmm = new Vmm({ hostMemoryMiB: 256, epochMs: clock0 });
     const name = opts.name ?? `sprout-${opts.mode}`;
     const memory = opts.memoryMiB ?? 32;
     const kernel = sproutImage();
@@ -124,7 +126,6 @@ export class SproutGuest {
       if (domid > 0) this.vmm.setIrqLevel(domid, isaIrqToPlic(isa), level);
     };
     if (opts.mode === 'hvm') {
-      const clock0 = opts.clockMs ?? Date.UTC(2024, 4, 17, 12, 34, 56);
       this.com1 = new Com1({ onTransmit: (b) => this.out.push(b), irq: irq(4) });
       this.keyboard = new Ps2Keyboard({ irq: irq(1) });
       this.rtc = new Mc146818Rtc({ clock: () => clock0 + this.vmm.now() / 1e6, irq: irq(8) });

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fatToolsAvailable, fsckFat, mtools, mtype, saveImage, scratchDir } from './fat-tools';
+import { XenErrno } from '../../src/vmm/abi/errno';
+import { Hypercall } from '../../src/vmm/abi/hypercall';
+import { SbiError } from '../../src/vmm/abi/sbi';
 import { SproutGuest } from './harness';
 
 const MiB = 1 << 20;
@@ -129,7 +132,26 @@ describe('Sprout in HVM mode (emulated PC devices)', () => {
     const hv = g.command('hv');
     expect(hv).toContain('SBI 2.0, implementation 0x54616276 "Tabv"');
     expect(hv).toContain('Xen interface 4.17-tabvisor, xen-3.0-riscv32');
-    expect(hv).toMatch(/device register accesses +\d+/);
+    // The VMM's own counters (tabvisor_op): a device's exits as hv shows them are exitCounters().
+    expect(hv).toMatch(/VM exits of this domain, as the VMM counts them: \d+ in all, \d+ reasons/);
+    const after = g.vmm.exitCounters(g.domid);
+    const shown = (reason: string) =>
+      Number(new RegExp(`^ +${reason} +(\\d+)$`, 'm').exec(hv)?.[1]);
+    expect(shown('port:ide0')).toBeGreaterThan(0);
+    expect(shown('port:ide0')).toBe(after['port:ide0']);
+    expect(shown('port:ps2')).toBe(after['port:ps2']);
+    // A VMM without the call: hv falls back to Sprout's own counts.
+    const dispatch = g.vmm.hypercall.bind(g.vmm);
+    g.vmm.hypercall = (d, v, nr) => {
+      if (nr !== Hypercall.tabvisor_op) return dispatch(d, v, nr);
+      v.hart.x[10] = SbiError.NotSupported;
+      v.hart.x[11] = -XenErrno.ENOSYS;
+    };
+    const own = g.command('hv');
+    expect(own).toContain('as Sprout counts them');
+    expect(own).toMatch(/device register accesses +\d+/);
+    expect(own).toMatch(/^ +ata0 +(\d+)$/m);
+    expect(Number(/^ +ata0 +(\d+)$/m.exec(own)?.[1])).toBe(after['port:ide0']);
   });
 
   it('writes files that mtools reads and fsck.fat finds clean, then powers off through SBI SRST', () => {

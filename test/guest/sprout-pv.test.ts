@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SharedInfo } from '../../src/vmm/abi/shared-info';
 import { XenbusState } from '../../src/vmm/abi/xenbus-state';
 import { fatToolsAvailable, fsckFat, mtype, saveImage, scratchDir } from './fat-tools';
 import { SproutGuest } from './harness';
@@ -99,7 +100,8 @@ describe('Sprout in PV mode (start_info, event channels, grant tables, xenbus)',
     const g = new SproutGuest({ mode: 'pv' });
     g.bootToPrompt();
     expect(g.command('echo typed into the PV console')).toBe('typed into the PV console\n');
-    expect(g.command('date')).toBe('date: no wall clock (PV mode has none the VMM sets)\n');
+    // The shared_info wallclock: the harness's VMM epoch is 2024-05-17 12:34:56 UTC.
+    expect(g.command('date')).toMatch(/^Fri 2024-05-17 12:3[45]:\d\d UTC\n$/);
     expect(g.command('gfx')).toBe('gfx: no framebuffer (PV guests have no VGA)\n');
     // SCHEDOP_block sleeps until the SBI timer's interrupt.
     const t0 = g.guestNs();
@@ -116,5 +118,43 @@ describe('Sprout in PV mode (start_info, event channels, grant tables, xenbus)',
     expect(g.state()).toBe('shutdown');
     expect(g.output()).toContain('xenbus: the toolstack asks for poweroff');
     expect(g.vmm.domainInfo(g.domid).shutdownReason).toBe('poweroff');
+  });
+
+  it('dates files from the shared_info wallclock (the VMM epoch plus guest time)', () => {
+    const g = new SproutGuest({
+      mode: 'pv',
+      disk: new Uint8Array(16 * MiB),
+      clockMs: Date.UTC(2031, 6, 9, 21, 15, 0),
+    });
+    g.bootToPrompt();
+    expect(g.command('date')).toMatch(/^Wed 2031-07-09 21:15:0\d UTC\n$/);
+    expect(g.command('echo stamped > when.txt')).toBe('');
+    expect(g.command('ls -l')).toMatch(/^- +8 +2031-07-09 21:15 +WHEN\.TXT$/im);
+    // The VMM's side of it: wc_sec is the epoch at the guest's boot (system time 0).
+    const d = g.vmm.guest(g.domid);
+    expect(d.mem.readU32(d.layout.sharedInfo + SharedInfo.wc_sec)).toBe(
+      Math.floor((Date.UTC(2031, 6, 9, 21, 15, 0) + d.bootNs / 1e6) / 1000),
+    );
+  });
+
+  it("shows the VMM's own exit counters in hv, equal to exitCounters()", () => {
+    const g = new SproutGuest({ mode: 'pv', disk: new Uint8Array(16 * MiB) });
+    g.bootToPrompt();
+    expect(g.command('echo x > a.txt')).toBe('');
+    expect(g.command('sync')).toBe('');
+    const hv = g.command('hv');
+    const exits = g.vmm.exitCounters(g.domid);
+    expect(hv).toMatch(/VM exits of this domain, as the VMM counts them: \d+ in all/);
+    const shown = (reason: string) =>
+      Number(new RegExp(`^ +${reason.replace(/\./g, '\\.')} +(\\d+)$`, 'm').exec(hv)?.[1]);
+    // Counters hv's own printing does not move (it only writes the console ring and notifies it).
+    expect(shown('hypercall:grant_table_op.setup_table')).toBe(1);
+    expect(shown('hypercall:grant_table_op.setup_table')).toBe(
+      exits['hypercall:grant_table_op.setup_table'],
+    );
+    expect(shown('hypercall:xen_version.capabilities')).toBe(
+      exits['hypercall:xen_version.capabilities'],
+    );
+    expect(shown('hypercall:tabvisor_op.exit_counters')).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SbiExt } from '../../src/vmm/abi/sbi';
 import { Vmm, type DomainEvent } from '../../src/vmm/vmm';
-import { yieldToHost } from '../../src/vmm/clock';
-import { blockGuest, spinGuest } from './helpers/asm';
+import { MAX_TIMEOUT_MS, NS_PER_TICK, yieldToHost } from '../../src/vmm/clock';
+import { asm, blockGuest, elf, reg, spinGuest } from './helpers/asm';
 import { program } from './helpers/programs';
 
 /** Wait (polling between host turns) until `cond` holds; generous bound, no timing asserted. */
@@ -73,5 +74,88 @@ describe('the background loop', () => {
     vmm.evtchnSend(port);
     await until(() => v.sched.slices > slices);
     await vmm.stop();
+  });
+});
+
+/** SBI TIME set_timer(hi:lo) (SBI §6.1), then WFI with no interrupt enabled: only the VMM's timer bookkeeping runs. */
+const setTimerGuest = ([lo, hi]: readonly [number, number]): Uint8Array =>
+  elf([
+    ...asm.li(reg.a7, SbiExt.Time),
+    asm.addi(reg.a6, 0, 0),
+    ...asm.li(reg.a0, lo | 0),
+    ...asm.li(reg.a1, hi | 0),
+    asm.ecall(),
+    asm.wfi(),
+    asm.jal(0, -4),
+  ]);
+/** (uint64_t)-1 as (lo, hi): "no timer" (SBI §6.1). */
+const NO_TIMER = [0xffffffff, 0xffffffff] as const;
+/** 60 days of guest time in ticks, as (lo, hi): beyond setTimeout's 24.8-day limit, within the horizon. */
+const SIXTY_DAYS = (() => {
+  const ticks = (60 * 86400e9) / NS_PER_TICK;
+  return [ticks % 0x1_0000_0000, Math.floor(ticks / 0x1_0000_0000)] as const;
+})();
+
+describe('far-future timer deadlines', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('deterministic: set_timer(UINT64_MAX) lets the loop go idle; virtual time does not leap and no timer fires', async () => {
+    const vmm = new Vmm({ hostMemoryMiB: 128 });
+    const id = vmm.createDomain({
+      name: 'no-timer',
+      type: 'hvm',
+      memory: 1,
+      kernel: setTimerGuest(NO_TIMER),
+    });
+    const v = vmm.guest(id).vcpus[0]!;
+    vmm.start();
+    await until(() => v.block === 'wfi');
+    for (let i = 0; i < 10; i++) await yieldToHost();
+    await vmm.stop();
+    expect(vmm.exitCounters(id)['sbi:TIME.set_timer']).toBe(1);
+    expect(vmm.exitCounters(id)['timer']).toBeUndefined();
+    expect(vmm.now()).toBeLessThan(1e9); // a few instructions of virtual time, not 2^64 ticks
+    // Time still runs exactly for a later, real deadline.
+    vmm.setTimer(vmm.guest(id), v, 50_000);
+    vmm.runFor(4.9e6);
+    expect(vmm.exitCounters(id)['timer']).toBeUndefined();
+    vmm.runFor(0.2e6);
+    expect(vmm.exitCounters(id)['timer']).toBe(1);
+  });
+
+  it('real time: set_timer(UINT64_MAX) sleeps without a timeout; a deadline months away sleeps in steps setTimeout can take', async () => {
+    const delays: number[] = [];
+    const real = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      fn: () => void,
+      ms?: number,
+    ): ReturnType<typeof setTimeout> => {
+      delays.push(ms ?? 0);
+      return real(fn, ms);
+    }) as typeof setTimeout);
+    for (const [cmp, longest] of [
+      [NO_TIMER, null], // no timeout at all (only this test's own 1 ms waits)
+      [SIXTY_DAYS, MAX_TIMEOUT_MS],
+    ] as const) {
+      delays.length = 0;
+      const vmm = new Vmm({ hostMemoryMiB: 128, timeMode: 'realtime' });
+      const id = vmm.createDomain({
+        name: 'far',
+        type: 'hvm',
+        memory: 1,
+        kernel: setTimerGuest(cmp),
+      });
+      const v = vmm.guest(id).vcpus[0]!;
+      vmm.start();
+      await until(() => v.block === 'wfi');
+      for (let i = 0; i < 10; i++) await new Promise((r) => real(r, 1));
+      await vmm.stop();
+      expect(vmm.exitCounters(id)['timer']).toBeUndefined();
+      // An over-long delay would fire at once (Node: after 1 ms), turning the idle sleep into a busy loop.
+      expect(delays.every((ms) => ms <= MAX_TIMEOUT_MS)).toBe(true);
+      expect(delays.filter((ms) => ms > 1)).toEqual(longest === null ? [] : [longest]);
+    }
   });
 });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { XenErrno } from '../../src/vmm/abi/errno';
 import { GNTST } from '../../src/vmm/abi/grant-table';
-import { Hypercall, MemoryOp, PV_SBI_EXT, SchedOp, XenVersion } from '../../src/vmm/abi/hypercall';
+import {
+  Hypercall,
+  MemoryOp,
+  PV_SBI_EXT,
+  SchedOp,
+  TabvisorExitCounter,
+  TabvisorExitCounters,
+  TabvisorOp,
+  XenVersion,
+} from '../../src/vmm/abi/hypercall';
 import { SbiError } from '../../src/vmm/abi/sbi';
 import { handleSbiCall } from '../../src/vmm/sbi';
 import { Vmm } from '../../src/vmm/vmm';
@@ -186,5 +195,57 @@ describe('hypercall argument checking', () => {
     expect(call(0x53525354, 0, 0, 5).error).toBe(SbiError.InvalidParam);
     expect(call(0x4442434e, 0, 8, 0x100, 0).error).toBe(SbiError.InvalidParam);
     expect(call(0x735049, 0, 2, 0).error).toBe(SbiError.InvalidParam);
+  });
+});
+
+describe('tabvisor_op exit_counters (the vendor hypercall)', () => {
+  const HDR = TabvisorExitCounters;
+  const ENT = TabvisorExitCounter;
+
+  it("copies the domain's own counters, largest first, equal to exitCounters()", () => {
+    const { vmm, id, d, hc, scratch } = harness();
+    hc(Hypercall.xen_version, XenVersion.version);
+    hc(Hypercall.xen_version, XenVersion.version);
+    hc(Hypercall.xen_version, XenVersion.pagesize);
+    const off = scratch - d.mem.base;
+    const dv = new DataView(d.mem.ram.buffer, d.mem.ram.byteOffset + off);
+    dv.setUint32(HDR.max_entries, 3, true);
+    const n = hc(Hypercall.tabvisor_op, TabvisorOp.exit_counters, scratch);
+    const counters = vmm.exitCounters(id); // this call itself is counted too
+    expect(counters['hypercall:tabvisor_op.exit_counters']).toBe(1);
+    expect(n).toBe(3);
+    expect(dv.getUint32(HDR.nr_entries, true)).toBe(3);
+    expect(dv.getUint32(HDR.nr_reasons, true)).toBe(Object.keys(counters).length);
+    expect(dv.getUint32(HDR.total_exits, true)).toBe(vmm.domainInfo(id).exits);
+    const rows = Array.from({ length: n }, (_, i) => {
+      const at = HDR.entries + i * ENT.size;
+      const name = d.mem.ram.subarray(off + at, off + at + ENT.count);
+      return [
+        new TextDecoder().decode(name.subarray(0, name.indexOf(0))),
+        dv.getUint32(at + ENT.count, true),
+      ];
+    });
+    expect(rows[0]).toEqual(['hypercall:xen_version.version', 2]);
+    for (const [reason, count] of rows) expect(counters[reason as string]).toBe(count);
+    // Only max_entries were written: the slot after them is untouched.
+    expect(dv.getUint32(HDR.entries + 3 * ENT.size, true)).toBe(0);
+  });
+
+  it('validates its argument like every hypercall', () => {
+    const { d, hc, scratch } = harness();
+    const end = d.mem.base + d.mem.ram.length;
+    for (const ptr of [0, 0x1000, 0x7ffffffc, end, 0xfffffff0])
+      expect(hc(Hypercall.tabvisor_op, TabvisorOp.exit_counters, ptr)).toBe(-XenErrno.EFAULT);
+    // The header fits, the table it asks for does not.
+    const last = end - HDR.size;
+    d.mem.writeU32(last + HDR.max_entries, 4);
+    expect(hc(Hypercall.tabvisor_op, TabvisorOp.exit_counters, last)).toBe(-XenErrno.EFAULT);
+    expect(d.mem.readU32(last + HDR.nr_entries)).toBe(0);
+    d.mem.writeU32(scratch + HDR.max_entries, 65);
+    expect(hc(Hypercall.tabvisor_op, TabvisorOp.exit_counters, scratch)).toBe(-XenErrno.EINVAL);
+    d.mem.writeU32(scratch + HDR.max_entries, 0);
+    expect(hc(Hypercall.tabvisor_op, TabvisorOp.exit_counters, scratch)).toBe(0);
+    expect(d.mem.readU32(scratch + HDR.nr_reasons)).toBeGreaterThan(0);
+    expect(hc(Hypercall.tabvisor_op, 7, scratch)).toBe(-XenErrno.ENOSYS);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GNTST, GTF } from '../../src/vmm/abi/grant-table';
+import { SharedInfo } from '../../src/vmm/abi/shared-info';
 import { DomainStateError } from '../../src/vmm/domain';
 import { DomainBuildError } from '../../src/vmm/domain-builder';
 import { HostMemoryError } from '../../src/vmm/host';
@@ -278,5 +279,61 @@ describe('error events', () => {
     expect(vmm.domainInfo(id).state).toBe('running');
     expect(vmm.exitCounters(id)['ioreq-error']).toBe(1);
     expect(vmm.errors).toEqual([]);
+  });
+});
+
+describe('the shared-info wallclock (xen.h wc_version / wc_sec / wc_nsec)', () => {
+  const wc = (vmm: Vmm, id: number) => {
+    const d = vmm.guest(id);
+    const at = (o: number) => d.mem.readU32(d.layout.sharedInfo + o);
+    return {
+      version: at(SharedInfo.wc_version),
+      sec: at(SharedInfo.wc_sec),
+      nsec: at(SharedInfo.wc_nsec),
+    };
+  };
+
+  it('is the host epoch plus the host time the guest booted at, with an even version', () => {
+    const epochMs = Date.UTC(2025, 2, 3, 4, 5, 6) + 789;
+    const vmm = new Vmm({ hostMemoryMiB: 128, epochMs });
+    const a = vmm.createDomain({ name: 'a', type: 'pv', memory: 1, kernel: spinGuest() });
+    expect(wc(vmm, a)).toEqual({ version: 2, sec: Math.floor(epochMs / 1000), nsec: 789e6 });
+    vmm.runFor(1.5e9);
+    const b = vmm.createDomain({ name: 'b', type: 'pv', memory: 1, kernel: spinGuest() });
+    const boot = vmm.guest(b).bootNs;
+    expect(boot).toBeGreaterThanOrEqual(1.5e9);
+    const ns = 789e6 + boot;
+    expect(wc(vmm, b)).toEqual({
+      version: 2,
+      sec: Math.floor(epochMs / 1000) + Math.floor(ns / 1e9),
+      nsec: ns % 1e9,
+    });
+    expect(vmm.wallclockMs()).toBeCloseTo(epochMs + vmm.now() / 1e6, 3);
+  });
+
+  it('defaults to a fixed epoch in deterministic mode and the host clock in real time', () => {
+    const det = new Vmm({ hostMemoryMiB: 128 });
+    expect(det.epochMs).toBe(Date.UTC(2024, 0, 1));
+    const id = det.createDomain({ name: 'a', type: 'pv', memory: 1, kernel: spinGuest() });
+    expect(wc(det, id).sec).toBe(Date.UTC(2024, 0, 1) / 1000);
+    const rt = new Vmm({ hostMemoryMiB: 128, timeMode: 'realtime' });
+    const r = rt.createDomain({ name: 'r', type: 'pv', memory: 1, kernel: spinGuest() });
+    expect(Math.abs(wc(rt, r).sec + rt.guest(r).bootNs / 1e9 - Date.now() / 1000)).toBeLessThan(5);
+    expect(() => new Vmm({ epochMs: Number.NaN })).toThrow(RangeError);
+  });
+
+  it('is published again on restore, where the guest boot moved in host time', () => {
+    const vmm = new Vmm({ hostMemoryMiB: 128 });
+    const id = vmm.createDomain({ name: 'a', type: 'pv', memory: 1, kernel: spinGuest() });
+    vmm.runFor(2e9);
+    const snap = vmm.saveDomain(id);
+    vmm.destroy(id);
+    vmm.runFor(3e9);
+    const r = vmm.restoreDomain(snap);
+    const boot = vmm.guest(r).bootNs;
+    expect(boot).toBeGreaterThan(2e9); // restored at ~5 s with ~2 s of guest time behind it
+    expect(wc(vmm, r).sec).toBe(Date.UTC(2024, 0, 1) / 1000 + Math.floor(boot / 1e9));
+    expect(wc(vmm, r).version % 2).toBe(0);
+    expect(wc(vmm, r).version).toBeGreaterThan(2);
   });
 });

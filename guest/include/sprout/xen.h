@@ -20,6 +20,7 @@ long HYPERVISOR_event_channel_op(int cmd, void *arg);
 long HYPERVISOR_grant_table_op(int cmd, void *uop, unsigned count);
 long HYPERVISOR_memory_op(int cmd, void *arg);
 long HYPERVISOR_xen_version(int cmd, void *arg);
+long HYPERVISOR_tabvisor_op(int cmd, void *arg);
 bool hypervisor_present(void);
 /* Calls per (hypercall, sub-op) since boot. */
 struct hypercall_stat {

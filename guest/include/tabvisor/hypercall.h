@@ -21,6 +21,8 @@
 #define __HYPERVISOR_grant_table_op 20
 #define __HYPERVISOR_sched_op 29
 #define __HYPERVISOR_event_channel_op 32
+/* Tabvisor's vendor hypercall, in Xen's slot for architecture use (__HYPERVISOR_arch_0). */
+#define __HYPERVISOR_tabvisor_op 48
 
 /* console_io(cmd, count, buffer): xen.h CONSOLEIO_* */
 #define CONSOLEIO_write 0
@@ -85,6 +87,32 @@ struct xen_memory_reservation {
 #define XEN_VERSION_MINOR 17
 #define XEN_EXTRAVERSION "-tabvisor"
 #define XEN_CAPABILITIES "xen-3.0-riscv32"
+
+/* tabvisor_op(cmd, arg) sub-ops. */
+#define TABVISOROP_exit_counters 0
+
+/*
+ * TABVISOROP_exit_counters: the caller sets max_entries and provides that many
+ * entries after the header; the VMM copies its VM-exit counters for the
+ * calling domain, largest first, and sets nr_entries (written), nr_reasons
+ * (counters it keeps) and total_exits (all exits, low 32 bits). Returns
+ * nr_entries, or -XEN_EFAULT (bad pointer) / -XEN_EINVAL (max_entries too big).
+ */
+#define TABVISOR_REASON_LEN 44
+#define TABVISOR_EXIT_COUNTERS_MAX 64
+
+struct tabvisor_exit_counter {
+    char reason[TABVISOR_REASON_LEN]; /* the VMM's reason, e.g. "port:ide0", NUL-terminated */
+    uint32_t count;                   /* low 32 bits */
+};
+
+struct tabvisor_exit_counters {
+    uint32_t max_entries; /* IN */
+    uint32_t nr_entries;  /* OUT */
+    uint32_t nr_reasons;  /* OUT */
+    uint32_t total_exits; /* OUT */
+    struct tabvisor_exit_counter entries[];
+};
 
 /* Special domain ids (xen.h). */
 #define DOMID_SELF 0x7FF0

@@ -20,6 +20,11 @@ export const Hypercall = {
   grant_table_op: 20,
   sched_op: 29,
   event_channel_op: 32,
+  /**
+   * Tabvisor's vendor hypercall, in the slot Xen keeps for architecture
+   * use (xen.h __HYPERVISOR_arch_0): sub-ops in TabvisorOp.
+   */
+  tabvisor_op: 48,
 } as const;
 export type Hypercall = (typeof Hypercall)[keyof typeof Hypercall];
 
@@ -93,3 +98,34 @@ export const DOMID_FIRST_RESERVED = 0x7ff0;
 /** Page size of every guest (Sv32). */
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
+
+/** tabvisor_op(cmd, arg) sub-ops. */
+export const TabvisorOp = {
+  /** Copy the calling domain's VM-exit counters (arg: struct tabvisor_exit_counters). */
+  exit_counters: 0,
+} as const;
+
+/**
+ * `struct tabvisor_exit_counters` (in/out): the guest sets max_entries and
+ * provides that many `struct tabvisor_exit_counter` after the header; the VMM
+ * fills them with its counters for the domain, largest first (ties by
+ * reason), and sets nr_entries (written), nr_reasons (counters it keeps)
+ * and total_exits (all exits; low 32 bits). Returns nr_entries or −errno.
+ */
+export const TabvisorExitCounters = {
+  max_entries: 0,
+  nr_entries: 4,
+  nr_reasons: 8,
+  total_exits: 12,
+  entries: 16,
+  size: 16,
+} as const;
+
+/** Longest reason name an entry holds, with its NUL ("hypercall:grant_table_op.unmap_grant_ref" fits). */
+export const TABVISOR_REASON_LEN = 44;
+
+/** `struct tabvisor_exit_counter { char reason[44]; uint32_t count; }`: the VMM's exit reason and its count (low 32 bits). */
+export const TabvisorExitCounter = { reason: 0, count: TABVISOR_REASON_LEN, size: 48 } as const;
+
+/** Most entries one exit_counters call copies. */
+export const TABVISOR_EXIT_COUNTERS_MAX = 64;
