@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Blkback } from '../src/server/backends/blkback';
 import { IdeController } from '../src/server/device-models/ide';
 import { AtaCommand, AtaStatus } from '../src/server/device-models/ide-registers';
@@ -32,16 +33,23 @@ import { blockGuest } from '../test/vmm/helpers/asm';
  * 2. The same 4 MiB written by a guest over the HVM path (IDE PIO: every
  *    data word a trapped port access) and over the PV path (blkif ring,
  *    grants, one event-channel notification per batch), ending with a
- *    cache flush. There is no guest OS yet, so the guest side is a
- *    TypeScript driver (test/server/device-models/ata-driver.ts,
+ *    cache flush. The guest side is a TypeScript stand-in driver (test/server/device-models/ata-driver.ts,
  *    test/server/backends/fake-blkfront.ts) acting on a real domain through
  *    the real VMM: HVM accesses go through the domain's bus and ioreq
  *    dispatch (the VMM counts them as exits); PV requests live in the
  *    domain's RAM, data pages are granted through its grant table, and
  *    notifications are EVTCHNOP_send on its ports (counted by the driver,
  *    since no guest CPU executes the hypercall instruction).
+ * 3. The real thing: Sprout's `bench disk` (sequential write, then read
+ *    back and verify, of a file on its FAT volume) in the seeded sprout-hvm
+ *    (ATA PIO driver) and sprout-pv (blkfront) guests, each booted by
+ *    `tabvisor shell --disk` on a sparse host disk file with a 64 MiB
+ *    partition. MB/s is Sprout's own figure (guest time, which in the CLI
+ *    follows the host clock); exits per MiB come from its output and the
+ *    hypercalls per MiB from the VMM's counters that `hv` prints, before
+ *    and after.
  *
- *   npx tsx bench/disk.ts [--mib N] [--no-browser]
+ *   npx tsx bench/disk.ts [--mib N] [--no-browser] [--no-sprout]
  */
 
 const MiB = 1 << 20;
@@ -70,10 +78,31 @@ export interface GuestPathResult {
   readonly requests: number;
 }
 
+/** Sprout's `bench disk` in one mode, with the VMM's counters around it. */
+export interface SproutDiskResult {
+  readonly mode: 'HVM' | 'PV';
+  /** Its disk driver, as `bench disk` names it. */
+  readonly driver: string;
+  readonly kib: number;
+  readonly writeMBps: number;
+  readonly readMBps: number;
+  /** VM exits during the write and the read, per MiB moved (Sprout's count). */
+  readonly writeExitsPerMiB: number;
+  readonly readExitsPerMiB: number;
+  /** Hypercalls per MiB over write + read (the VMM's counters via `hv`). */
+  readonly hypercallsPerMiB: number;
+  readonly requests: number;
+  /** Wall time of the whole CLI run (boot, bench, power off). */
+  readonly wallSeconds: number;
+  /** Set when it could not be measured. */
+  readonly skipped?: string;
+}
+
 export interface DiskBenchResult {
   readonly backends: readonly BackendResult[];
   readonly guestPaths: readonly GuestPathResult[];
   readonly guestDriver: string;
+  readonly sprout: readonly SproutDiskResult[];
 }
 
 export interface DiskBenchOptions {
@@ -81,6 +110,10 @@ export interface DiskBenchOptions {
   readonly mib?: number;
   /** Measure OPFS and IndexedDB in Chromium (default true). */
   readonly browser?: boolean;
+  /** Run Sprout's `bench disk` through `tabvisor shell` (default true). */
+  readonly sprout?: boolean;
+  /** KiB Sprout's `bench disk` writes and reads (default 4096). */
+  readonly sproutKiB?: number;
 }
 
 async function sequentialWrite(store: ChunkStore, mib: number): Promise<number> {
@@ -347,6 +380,114 @@ async function pvPath(mib: number): Promise<GuestPathResult> {
   };
 }
 
+const TABVISOR = fileURLToPath(new URL('../bin/tabvisor.js', import.meta.url));
+const ANSI = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*[A-Za-z]`, 'g');
+const SPROUT_PROMPT = /sprout:\S*\$ /g;
+
+/** Sum of the `hv` counter lines whose reason starts with `hypercall:`, minus `hv`'s own. */
+function hypercallCount(hv: string): number {
+  let n = 0;
+  for (const m of hv.matchAll(/^ +hypercall:(\S+) +(\d+)$/gm))
+    if (!/^(tabvisor_op|xen_version)\./.test(m[1] as string)) n += Number(m[2]);
+  return n;
+}
+
+/**
+ * Boot the seeded sprout-hvm or sprout-pv on a fresh sparse host disk (its
+ * disk= pointed at a 64 MiB partition, formatted at first boot) and type
+ * `hv`, `bench disk KIB`, `hv`, `poweroff` at its prompt.
+ */
+async function sproutBench(mode: 'hvm' | 'pv', kib: number): Promise<SproutDiskResult> {
+  const label = mode === 'hvm' ? 'HVM' : 'PV';
+  const dir = mkdtempSync(join(tmpdir(), 'tabvisor-bench-sprout-'));
+  const t0 = performance.now();
+  const disk = mode === 'hvm' ? '"phy:/dev/sda4,hda,w"' : '"phy:/dev/sda4,xvda,w"';
+  const child = spawn(
+    process.execPath,
+    [
+      TABVISOR,
+      'shell',
+      '--no-autostart',
+      '--disk',
+      `${join(dir, 'host.img')}:64G`,
+      '-c',
+      `disk create bench 64M; xl create -c /etc/xen/vm/sprout-${mode} 'disk=[${disk}]'`,
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d.replace(ANSI, '')));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const prompts = (): number => out.match(SPROUT_PROMPT)?.length ?? 0;
+  const waitPrompts = async (n: number): Promise<void> => {
+    const end = performance.now() + 60_000;
+    while (prompts() < n) {
+      if (gone || performance.now() > end)
+        throw new Error(`no Sprout prompt #${n}; stdout:\n${out}\nstderr:\n${err}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const command = async (line: string): Promise<string> => {
+    const n = prompts();
+    const from = out.length;
+    child.stdin.write(`${line}\r`);
+    await waitPrompts(n + 1);
+    return out.slice(from).replace(/\r/g, '');
+  };
+  try {
+    await waitPrompts(1);
+    const before = hypercallCount(await command('hv'));
+    const bench = await command(`bench disk ${kib}`);
+    const after = hypercallCount(await command('hv'));
+    child.stdin.write('poweroff\r');
+    child.stdin.end();
+    await exited;
+    const head = /bench disk: \d+ KiB through \S+ \(([^)]+)\)/.exec(bench);
+    const line = (op: string) =>
+      new RegExp(
+        ` ${op} +(\\d+) KiB in +[\\d.]+ ms: +([\\d.]+) MB/s +\\((\\d+) disk requests, (\\d+) exits\\)`,
+      ).exec(bench);
+    const w = line('write');
+    const r = line('read');
+    if (!head || !w || !r || !bench.includes('data verified'))
+      throw new Error(`unexpected bench disk output:\n${bench}`);
+    const mib = kib / 1024;
+    return {
+      mode: label,
+      driver: head[1] as string,
+      kib,
+      writeMBps: Number(w[2]),
+      readMBps: Number(r[2]),
+      writeExitsPerMiB: Number(w[4]) / mib,
+      readExitsPerMiB: Number(r[4]) / mib,
+      hypercallsPerMiB: (after - before) / (2 * mib),
+      requests: Number(w[3]) + Number(r[3]),
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
+  } catch (e) {
+    if (!gone) child.kill();
+    return {
+      mode: label,
+      driver: '-',
+      kib,
+      writeMBps: 0,
+      readMBps: 0,
+      writeExitsPerMiB: 0,
+      readExitsPerMiB: 0,
+      hypercallsPerMiB: 0,
+      requests: 0,
+      wallSeconds: (performance.now() - t0) / 1000,
+      skipped: e instanceof Error ? e.message.split('\n')[0] : String(e),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runDiskBenchmark(opts: DiskBenchOptions = {}): Promise<DiskBenchResult> {
   const mib = opts.mib ?? 256;
   const backends: BackendResult[] = [];
@@ -362,11 +503,15 @@ export async function runDiskBenchmark(opts: DiskBenchOptions = {}): Promise<Dis
   }
   if (opts.browser ?? true) backends.push(...(await browserBackends(mib)));
   const guestPaths = [await hvmPath(4), await pvPath(4)];
+  const kib = opts.sproutKiB ?? 4096;
+  const sprout =
+    (opts.sprout ?? true) ? [await sproutBench('hvm', kib), await sproutBench('pv', kib)] : [];
   return {
     backends,
     guestPaths,
     guestDriver:
-      'no guest OS yet: TypeScript guest drivers on a real domain through the real VMM, IDE model and blkback',
+      'stand-ins: TypeScript guest drivers on a real domain through the real VMM, IDE model and blkback',
+    sprout,
   };
 }
 
@@ -412,7 +557,40 @@ export function formatDiskBenchmark(r: DiskBenchResult): string {
   const [hvm, pv] = r.guestPaths;
   const ratio =
     hvm && pv ? `\nPV / HVM throughput: ${(pv.mbPerSecond / hvm.mbPerSecond).toFixed(1)}×` : '';
-  return `Disk benchmark\n${back}\n\n${paths}${ratio}\n(${r.guestDriver})`;
+  let sprout = '';
+  if (r.sprout.length > 0) {
+    const kib = r.sprout[0]?.kib ?? 0;
+    sprout = `\n\n${table([
+      [
+        `Sprout bench disk (${kib} KiB, tabvisor shell)`,
+        'write MB/s',
+        'read MB/s',
+        'write exits/MiB',
+        'read exits/MiB',
+        'hypercalls/MiB',
+        'requests',
+        'wall s',
+      ],
+      ...r.sprout.map((g) =>
+        g.skipped
+          ? [g.mode, '-', `skipped: ${g.skipped}`]
+          : [
+              `${g.mode} ${g.driver}`,
+              g.writeMBps.toFixed(2),
+              g.readMBps.toFixed(2),
+              g.writeExitsPerMiB.toFixed(0),
+              g.readExitsPerMiB.toFixed(0),
+              g.hypercallsPerMiB.toFixed(1),
+              String(g.requests),
+              g.wallSeconds.toFixed(1),
+            ],
+      ),
+    ])}`;
+    const [sh, sp] = r.sprout;
+    if (sh && sp && !sh.skipped && !sp.skipped)
+      sprout += `\nPV / HVM (Sprout): write ${(sp.writeMBps / sh.writeMBps).toFixed(1)}×, read ${(sp.readMBps / sh.readMBps).toFixed(1)}×`;
+  }
+  return `Disk benchmark\n${back}\n\n${paths}${ratio}\n(${r.guestDriver})${sprout}`;
 }
 
 function parseArgs(argv: readonly string[]): DiskBenchOptions {
@@ -420,7 +598,11 @@ function parseArgs(argv: readonly string[]): DiskBenchOptions {
   const mib = i >= 0 ? Number(argv[i + 1]) : undefined;
   if (mib !== undefined && (!Number.isInteger(mib) || mib < 1))
     throw new Error('--mib needs a positive whole number');
-  return { ...(mib !== undefined ? { mib } : {}), browser: !argv.includes('--no-browser') };
+  return {
+    ...(mib !== undefined ? { mib } : {}),
+    browser: !argv.includes('--no-browser'),
+    sprout: !argv.includes('--no-sprout'),
+  };
 }
 
 const invokedPath = process.argv[1];
