@@ -288,12 +288,12 @@ export class Ns16550a implements MmioDevice {
     const enable = (value & FCR.ENABLE) !== 0;
     if (enable !== this.fifoEnabled) {
       // Changing FCR0 clears both FIFOs (datasheet, FCR bit 0).
-      this.rxFifo = [];
+      this.resetReceiver();
       this.fifoEnabled = enable;
     }
     // "FCR0 must be a 1 when other FCR bits are written to or they will not be programmed."
     if (!enable) return;
-    if (value & FCR.RX_RESET) this.rxFifo = [];
+    if (value & FCR.RX_RESET) this.resetReceiver();
     this.rxTrigger = RX_TRIGGER_LEVELS[value >>> 6] ?? 1;
     this.pumpHostInput();
   }
@@ -326,6 +326,17 @@ export class Ns16550a implements MmioDevice {
   }
 
   /** Flow control towards the host: take queued host bytes while there is room. */
+  /**
+   * Empties the receiver FIFO. Host input is flow controlled (RTS/CTS in
+   * spirit): bytes the host side had handed over but the guest never read go
+   * back to the host queue, so a driver that resets its FIFOs at start-up
+   * does not lose what was typed or piped before it was ready.
+   */
+  private resetReceiver(): void {
+    if (!(this.mcr & MCR.LOOP)) this.hostInput.unshift(...this.rxFifo);
+    this.rxFifo = [];
+  }
+
   private pumpHostInput(): void {
     if (this.mcr & MCR.LOOP) return; // the serial input is disconnected in loopback
     const depth = this.fifoEnabled ? FIFO_DEPTH : 1;

@@ -203,15 +203,19 @@ describe('NS16550A UART', () => {
   });
 
   it('flushes the receive FIFO on FCR RX reset and when FIFOs are switched', () => {
+    // Characters from the serial line (here, loopback) are gone after a reset.
     const { u, rd, wr } = uart();
     wr(2, FCR.ENABLE);
-    u.receive([1, 2, 3]);
+    wr(UartReg.MCR, MCR.LOOP);
+    for (const b of [1, 2, 3]) wr(UartReg.RBR_THR_DLL, b);
+    expect(rd(UartReg.LSR) & LSR.DR).toBe(LSR.DR);
     wr(2, FCR.ENABLE | FCR.RX_RESET);
     expect(rd(UartReg.LSR) & LSR.DR).toBe(0);
-    u.receive([4]);
+    wr(UartReg.RBR_THR_DLL, 4);
     wr(2, 0);
     expect(rd(UartReg.LSR) & LSR.DR).toBe(0);
     expect(rd(2) & IIR.FIFOS_ENABLED).toBe(0);
+    expect(u.pendingInput).toBe(0);
   });
 
   it('restores a saved state exactly', () => {
@@ -234,5 +238,20 @@ describe('NS16550A UART', () => {
     rd(7);
     rd(5);
     expect(u.accessCount).toBe(3);
+  });
+});
+
+describe('NS16550A host input flow control', () => {
+  it('keeps host bytes that a FIFO enable or receiver reset would empty', () => {
+    const u = new Ns16550a();
+    const piped = [...new TextEncoder().encode('echo hi > a\ncat a\n')];
+    u.receive(piped);
+    // A driver drains what it can see, then turns the FIFOs on (which empties them).
+    const got: number[] = [];
+    while (u.load(UartReg.LSR, 1) & LSR.DR) got.push(u.load(UartReg.RBR_THR_DLL, 1));
+    u.store(UartReg.IIR_FCR, 1, FCR.ENABLE | FCR.RX_RESET | FCR.TX_RESET);
+    u.store(UartReg.IIR_FCR, 1, FCR.ENABLE | FCR.RX_RESET);
+    while (u.load(UartReg.LSR, 1) & LSR.DR) got.push(u.load(UartReg.RBR_THR_DLL, 1));
+    expect(got).toEqual(piped);
   });
 });
