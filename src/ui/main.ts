@@ -1,2 +1,2 @@
-// The desktop's entry point: registers the top-level element.
-import './tabvisor-app';
+// The desktop's entry point: registers the top-level element (index.html places it).
+import './tabvisor-app.ts';
