@@ -1,3 +1,4 @@
+import * as Comlink from 'comlink';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { domainColor } from './domain-colors.ts';
@@ -20,6 +21,22 @@ import type { VmServerClient } from './vm-server-client.ts';
 const KEEP = 200;
 /** How long a write's flash stays on the bar, ms. */
 const FLASH_MS = 2500;
+
+/**
+ * Images up to this size download through an in-memory Blob; bigger ones
+ * (a 20 GiB partition, the 500 GB disk) need a file picked to stream into.
+ */
+export const MAX_BLOB_BYTES = 1024 ** 3;
+
+/** The File System Access API's save picker (Chromium), not yet in TypeScript's DOM lib. */
+type SaveFilePicker = (opts: {
+  suggestedName: string;
+}) => Promise<{ createWritable(): Promise<WritableStream<Uint8Array>> }>;
+
+/** A raw image file name for a partition or the disk: "sprout-pv.img", "sda.img". */
+export function imageFileName(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9._-]+/g, '-')}.img`;
+}
 
 export function hexOffset(n: number): string {
   return `0x${n.toString(16)}`;
@@ -145,6 +162,31 @@ export class DiskMap extends LitElement {
         max-height: 16rem;
         overflow: auto;
       }
+      .images {
+        list-style: none;
+        padding: 0;
+        margin: 0.6rem 0 0;
+        display: grid;
+        gap: 0.3rem;
+        font-size: 0.8rem;
+      }
+      .images li {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        flex-wrap: wrap;
+      }
+      .images .what {
+        min-width: 16rem;
+      }
+      .images input[type='file'] {
+        display: none;
+      }
+      .transfer-error {
+        color: #b42318;
+        font-size: 0.8rem;
+        margin: 0.4rem 0 0;
+      }
       .waiting {
         margin: 0.6rem 0 0;
         padding: 0.7rem 0.8rem;
@@ -163,6 +205,9 @@ export class DiskMap extends LitElement {
   @property({ attribute: false }) requests: readonly DiskRequestView[] = [];
   @state() private available: boolean | null = null;
   @state() private selected: number | null = null;
+  /** What an export or import is doing, or what went wrong with the last one. */
+  @state() private transfer: string | null = null;
+  @state() private transferError: string | null = null;
   private flashes: { key: string; req: DiskRequestView; until: number }[] = [];
   private lastSeq = 0;
   private lastDiskAt = 0;
@@ -339,6 +384,148 @@ export class DiskMap extends LitElement {
     </div>`;
   }
 
+  /**
+   * Downloads partition `number` (or the whole disk) as a raw image: the
+   * worker's stream becomes a Blob behind an object URL that an
+   * `<a download>` hands to the browser, or, past MAX_BLOB_BYTES, is piped
+   * into a file the user picks.
+   */
+  async exportImage(number?: number): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    const label = number === undefined ? (this.disk?.device ?? 'the disk') : `/dev/sda${number}`;
+    this.transferError = null;
+    this.transfer = `Exporting ${label}…`;
+    try {
+      const out = await c.api.exportPartition(number);
+      const name = imageFileName(number === undefined ? out.device.replace('/dev/', '') : out.name);
+      if (out.sizeBytes > MAX_BLOB_BYTES) {
+        const pick = (window as unknown as { showSaveFilePicker?: SaveFilePicker })
+          .showSaveFilePicker;
+        if (!pick) {
+          await out.stream.cancel();
+          throw new Error(
+            `${formatBytes(out.sizeBytes)} is too big to download through memory, and this browser cannot stream into a file`,
+          );
+        }
+        const file = await pick({ suggestedName: name });
+        await out.stream.pipeTo(await file.createWritable());
+      } else {
+        const blob = await new Response(out.stream).blob();
+        const url = URL.createObjectURL(blob);
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = name;
+        a.click();
+        // The download has its own reference to the Blob once started.
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
+      this.transfer = `Exported ${label} as ${name} (${formatBytes(out.sizeBytes)}).`;
+    } catch (e) {
+      this.transfer = null;
+      this.transferError = `Export of ${label} failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /**
+   * Writes raw image `file` into partition `p`. Sizes are checked here first
+   * so nothing is written when the image cannot fit; the worker checks again
+   * before its first write.
+   */
+  async importImage(p: PartitionView, file: File): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    this.transferError = null;
+    const fail = (why: string): void => {
+      this.transfer = null;
+      this.transferError = `Import of ${file.name} into ${p.device} failed: ${why}. Nothing was written.`;
+    };
+    if (file.size > p.sizeBytes)
+      return fail(
+        `the image is ${formatBytes(file.size)} (${formatCount(file.size)} bytes), bigger than the ${formatBytes(p.sizeBytes)} partition`,
+      );
+    if (file.size === 0 || file.size % 512 !== 0)
+      return fail(`the image is ${formatCount(file.size)} bytes, not whole 512-byte sectors`);
+    this.transfer = `Importing ${file.name} into ${p.device}…`;
+    try {
+      const stream = file.stream();
+      const r = await c.api.importPartition(
+        p.number,
+        Comlink.transfer(stream, [stream as unknown as Transferable]),
+        file.size,
+      );
+      this.transfer = `Imported ${file.name} into ${p.device} (${formatBytes(r.bytes)}).`;
+      this.lastDiskAt = 0;
+    } catch (e) {
+      this.transfer = null;
+      this.transferError = `Import of ${file.name} into ${p.device} failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  private onImportFile(p: PartitionView, ev: Event): void {
+    const input = ev.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) void this.importImage(p, file);
+  }
+
+  private renderImages(disk: HostDiskView) {
+    if (!this.client) return nothing;
+    const busy = this.transfer !== null && this.transfer.endsWith('…');
+    return html`<ul class="images" aria-label="Raw images of ${disk.device}">
+        <li>
+          <span class="what">${disk.device} (whole disk, ${formatBytes(disk.sizeBytes)})</span>
+          <button
+            type="button"
+            ?disabled=${busy}
+            aria-label="Export ${disk.device} as a raw image"
+            @click=${() => void this.exportImage()}
+          >
+            Export
+          </button>
+        </li>
+        ${disk.partitions.map(
+          (p) =>
+            html`<li data-partition=${p.number}>
+              <span class="what">${p.device} ${p.name}, ${formatBytes(p.sizeBytes)}</span>
+              <button
+                type="button"
+                class="export"
+                ?disabled=${busy}
+                aria-label="Export ${p.device} as a raw image"
+                @click=${() => void this.exportImage(p.number)}
+              >
+                Export
+              </button>
+              <button
+                type="button"
+                class="import"
+                ?disabled=${busy}
+                aria-label="Import a raw image into ${p.device}"
+                @click=${(e: Event) =>
+                  (
+                    (e.target as HTMLElement).nextElementSibling as HTMLInputElement | null
+                  )?.click()}
+              >
+                Import…
+              </button>
+              <input
+                type="file"
+                tabindex="-1"
+                aria-hidden="true"
+                @change=${(e: Event) => this.onImportFile(p, e)}
+              />
+            </li>`,
+        )}
+      </ul>
+      ${this.transfer ? html`<p class="muted hint" role="status">${this.transfer}</p>` : nothing}
+      ${
+        this.transferError
+          ? html`<p class="transfer-error" role="alert">${this.transferError}</p>`
+          : nothing
+      }`;
+  }
+
   override render() {
     const disk = this.disk;
     return html`<section class="panel" aria-labelledby="disk-title">
@@ -361,7 +548,7 @@ export class DiskMap extends LitElement {
                 ? html`<p class="muted hint">Click a partition to stretch it across the page.</p>`
                 : this.renderZoom(disk)
             }
-            ${this.renderRequests()}`
+            ${this.renderImages(disk)} ${this.renderRequests()}`
           : html`<p class="waiting" role="status">
               ${
                 this.available === false

@@ -12,13 +12,16 @@ import type { CommandIo } from './shell-io.ts';
  * disks are these partitions (`phy:/dev/sdaN`) or image files in the tree.
  */
 
-export const DISK_SUMMARY = 'host disk partitions: list, create, delete, export, import';
+export const DISK_SUMMARY =
+  'host disk partitions and image files: list, create, delete, export, import';
 
 const USAGE = `Usage: disk list
        disk create NAME SIZE      (SIZE in bytes or with K, M, G, T: 20G)
        disk delete PART           (PART: number, /dev/sdaN or name)
        disk export PART FILE      (PART may be ${HOST_DISK_DEVICE}: the whole disk)
        disk import PART FILE
+       disk image create PATH SIZE  (an image file for a file: disk, SIZE a multiple of 512)
+       disk image delete PATH
 `;
 
 class DiskUsageError extends Error {}
@@ -41,6 +44,78 @@ export function sizeText(n: number): string {
   ] as const)
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   return formatBytes(n);
+}
+
+/** Image files are raw disk images in the tree; these suffixes mark them in `disk list`. */
+const IMAGE_SUFFIX = /\.(img|raw)$/i;
+
+/** Every image file in the VM server's tree, by a walk from the root. */
+async function imageFiles(sh: Dom0Shell): Promise<{ path: string; size: number }[]> {
+  const out: { path: string; size: number }[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await sh.host.files.readdir(dir);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = `${dir === '/' ? '' : dir}/${e.name}`;
+      if (e.kind === 'dir') await walk(path);
+      else if (IMAGE_SUFFIX.test(e.name)) out.push({ path, size: e.size });
+    }
+  };
+  await walk('/');
+  return out;
+}
+
+/** Which domain has image file `path` open as a disk, if any. */
+function imageUser(sh: Dom0Shell, path: string): number | null {
+  const storage = sh.host.storage;
+  for (const domid of new Set(storage.vbds().map((v) => v.domid)))
+    if (storage.guestDisksOf(domid).some((d) => d.backingName === `file:${path}`)) return domid;
+  return null;
+}
+
+async function image(sh: Dom0Shell, io: CommandIo, args: readonly string[]): Promise<void> {
+  const [op, ...rest] = args;
+  const want = (n: number): void => {
+    if (rest.length !== n)
+      throw new DiskUsageError(`disk image ${op ?? ''}: wrong number of arguments`);
+  };
+  switch (op) {
+    case 'create': {
+      want(2);
+      const [pathArg, sizeArg] = rest as [string, string];
+      const size = parseSize(sizeArg);
+      if (size === null || size <= 0) throw new Error(`invalid size '${sizeArg}' (e.g. 64M)`);
+      const path = sh.resolve(pathArg);
+      await sh.host.storage.createImageFile(path, size);
+      sh.host.log.dom0(`image file: created ${path} (${sizeText(size)})`);
+      io.stdout.write(`Created image file ${path}: ${sizeText(size)}\n`);
+      return;
+    }
+    case 'delete':
+    case 'rm': {
+      want(1);
+      const path = sh.resolve(rest[0] as string);
+      const st = await sh.host.files.stat(path);
+      if (!st) throw new Error(`${path}: no such image file`);
+      if (st.kind !== 'file') throw new Error(`${path}: not a file`);
+      const user = imageUser(sh, path);
+      if (user !== null) throw new Error(`${path} is in use by domain ${user}`);
+      await sh.host.files.remove(path);
+      sh.host.log.dom0(`image file: deleted ${path}`);
+      io.stdout.write(`Deleted image file ${path} (${sizeText(st.size)} freed)\n`);
+      return;
+    }
+    default:
+      throw new DiskUsageError(
+        op === undefined
+          ? 'disk image: missing subcommand'
+          : `disk image: unknown subcommand '${op}'`,
+      );
+  }
 }
 
 function partitionArg(sh: Dom0Shell, arg: string): PartitionInfo {
@@ -68,6 +143,13 @@ async function list(sh: Dom0Shell, io: CommandIo): Promise<void> {
   }
   const free = disk.freeSpace()[0];
   out += `Free: ${free ? `${sizeText(free.sizeBytes)} from LBA ${free.firstLba}` : 'none'}\n`;
+  const images = await imageFiles(sh);
+  out += `\nImage files (for file: disks):\n`;
+  if (images.length === 0) out += '  none\n';
+  for (const f of images) {
+    const user = imageUser(sh, f.path);
+    out += `  ${f.path.padEnd(40)} ${sizeText(f.size).padStart(10)}  ${user === null ? '-' : `domain ${user}`}\n`;
+  }
   io.stdout.write(out);
 }
 
@@ -154,6 +236,9 @@ async function run(argv: readonly string[], io: CommandIo, sh: Dom0Shell): Promi
       );
       return 0;
     }
+    case 'image':
+      await image(sh, io, args);
+      return 0;
     case undefined:
     case 'help':
     case '-h':

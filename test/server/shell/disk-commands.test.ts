@@ -176,3 +176,58 @@ describe('dom0 shell: disk', () => {
     });
   });
 });
+
+describe('dom0 shell: disk image', () => {
+  it('creates image files, lists them under "Image files" and deletes them', async () => {
+    const { s, run } = await boot();
+    expect((await run('disk list')).output).toMatch(
+      /\nImage files \(for file: disks\):\n {2}none\n$/,
+    );
+    expect(await run('disk image create /guests/d.img 4M')).toEqual({
+      status: 0,
+      output: 'Created image file /guests/d.img: 4 MiB\n',
+    });
+    const st = await s.files.stat('/guests/d.img');
+    expect(st?.size).toBe(4 * 1024 * 1024);
+    expect((await run('disk list')).output).toMatch(/\n {2}\/guests\/d\.img +4 MiB {2}-\n$/);
+    expect(await run('disk image delete /guests/d.img')).toEqual({
+      status: 0,
+      output: 'Deleted image file /guests/d.img (4 MiB freed)\n',
+    });
+    expect(await s.files.stat('/guests/d.img')).toBeNull();
+    expect((await run('disk list')).output).not.toContain('d.img');
+  });
+
+  it('refuses to delete an image a running domain uses, and says clearly what is wrong', async () => {
+    server = await bootTestServer({
+      '/etc/xen/vm/f': HVM_CFG('f', 'disk = [ "file:/guests/f.img,hda,w" ]\n'),
+    });
+    const sh = server.shell();
+    const run = (line: string) => sh.runCaptured(line);
+    expect((await run('disk image create /guests/f.img 1M')).status).toBe(0);
+    expect((await run('xl create f')).status).toBe(0);
+    expect((await run('disk list')).output).toMatch(/\/guests\/f\.img +1 MiB {2}domain 1\n/);
+    const cases: [string, number, RegExp][] = [
+      [
+        'disk image delete /guests/f.img',
+        1,
+        /^disk image: \/guests\/f\.img is in use by domain 1\n$/,
+      ],
+      ['disk image create /guests/f.img 1M', 1, /\/guests\/f\.img already exists/],
+      ['disk image create /guests/odd.img 1000', 1, /whole number of 512-byte sectors/],
+      ['disk image create /guests/big.img 1G', 1, /image files are limited to/],
+      ['disk image create /guests/x.img lots', 1, /invalid size 'lots'/],
+      ['disk image delete /guests/none.img', 1, /\/guests\/none\.img: no such image file/],
+      ['disk image delete /guests', 1, /\/guests: not a file/],
+      ['disk image create /guests/y.img', 2, /wrong number of arguments\nUsage: disk list/],
+      ['disk image frob', 2, /disk image: unknown subcommand 'frob'/],
+    ];
+    for (const [line, status, message] of cases) {
+      const r = await run(line);
+      expect(r.status, line).toBe(status);
+      expect(r.output, line).toMatch(message);
+    }
+    expect((await run('xl destroy f')).status).toBe(0);
+    expect((await run('disk image delete /guests/f.img')).status).toBe(0);
+  });
+});
