@@ -10,6 +10,7 @@ import { VmServer } from '../server/vm-server.ts';
 import { DiskFileStore } from './disk-file-store.ts';
 import { DirectoryImageSource } from './node-image-source.ts';
 import { NodeFileChunkStore } from '../server/storage/node-file-chunk-store.ts';
+import { StorageError } from '../server/storage/storage-error.ts';
 import { NodeHostFiles } from './node-host-files.ts';
 
 /**
@@ -130,26 +131,34 @@ export async function shellCommand(args: readonly string[]): Promise<number> {
   let server: VmServer | undefined;
   let status: number;
   try {
-    server = await VmServer.boot({
-      files,
-      images: new DirectoryImageSource(v.guests !== undefined ? resolve(v.guests) : undefined),
-      autostart: !v['no-autostart'],
-      // Domain-0 runs on this process: its vCPUs are the host's logical CPUs.
-      vmm: { dom0Vcpus: availableParallelism() },
-      hostFiles: new NodeHostFiles(),
-      ...(disk
-        ? {
-            disk: async () => ({
-              store: await NodeFileChunkStore.open(disk.path),
-              note: 'tabvisor shell --disk',
-            }),
-            ...(disk.sizeBytes !== undefined ? { diskSizeBytes: disk.sizeBytes } : {}),
-          }
-        : {}),
-      onProgress: (p) => {
-        if (p.status === 'error') stderr.write(`tabvisor: ${p.message}\n`);
-      },
-    });
+    try {
+      server = await VmServer.boot({
+        files,
+        images: new DirectoryImageSource(v.guests !== undefined ? resolve(v.guests) : undefined),
+        autostart: !v['no-autostart'],
+        // Domain-0 runs on this process: its vCPUs are the host's logical CPUs.
+        vmm: { dom0Vcpus: availableParallelism() },
+        hostFiles: new NodeHostFiles(),
+        ...(disk
+          ? {
+              disk: async () => ({
+                store: await NodeFileChunkStore.open(disk.path),
+                note: 'tabvisor shell --disk',
+              }),
+              ...(disk.sizeBytes !== undefined ? { diskSizeBytes: disk.sizeBytes } : {}),
+            }
+          : {}),
+        onProgress: (p) => {
+          if (p.status === 'error') stderr.write(`tabvisor: ${p.message}\n`);
+        },
+      });
+    } catch (e) {
+      // A host disk that cannot be opened (too small, corrupt, no space) is the
+      // user's to fix: say why in one line, no stack trace.
+      if (!(e instanceof StorageError)) throw e;
+      stderr.write(`tabvisor shell: ${e.message}\n`);
+      return 1;
+    }
     const shell = server.shell();
     // A terminal is put in raw mode so keys reach the line editor and guest consoles unbuffered (Ctrl-] included).
     if (stdinTty) process.stdin.setRawMode(true);

@@ -215,6 +215,27 @@ describe('tabvisor shell (spawned)', () => {
     expect(badDisk.stderr).toContain("--disk must be FILE or FILE:SIZE, got 'host.img:12Q'");
   });
 
+  it('says in one line why a host disk cannot be used, and shares a small one among the seeds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tabvisor-disk-'));
+    try {
+      const tiny = shellPiped(
+        ['--no-autostart', '--disk', join(dir, 'tiny.img:3M'), '-c', 'true'],
+        '',
+      );
+      expect(tiny.status).toBe(1);
+      expect(tiny.stderr).toContain('host disk is too small for 3 guest partitions');
+      expect(tiny.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      const small = shellPiped(
+        ['--no-autostart', '--disk', join(dir, 'small.img:1G'), '-c', 'disk list'],
+        '',
+      );
+      expect(small.status).toBe(0);
+      expect(small.stdout).toMatch(/sprout-hvm2\s+\d+\s+340 MiB/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the host disk in --disk FILE:SIZE: a sparse raw image with its GPT, reopened next time', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tabvisor-disk-'));
     tmp.push(dir);

@@ -87,12 +87,21 @@ export class HostDisk {
         `${store.description}: the host disk holds data but no valid GPT; refusing to overwrite it`,
       );
     let layout = emptyLayout(device.sectors, opts.random);
-    for (const p of opts.seed ?? SEED_PARTITIONS) {
-      layout = addPartition(
-        layout,
-        { name: p.name, sectors: sectorsOf(p.sizeBytes) },
-        opts.random,
-      ).layout;
+    const seed = opts.seed ?? SEED_PARTITIONS;
+    // On a host disk too small for the seeds' full sizes, share what there is
+    // equally (in whole MiB, after the GPT and 1 MiB alignment) rather than
+    // refusing to boot.
+    const MiB_SECTORS = (1 << 20) / SECTOR_SIZE;
+    const usable = device.sectors - 2 * MiB_SECTORS;
+    const fairShare = Math.floor(usable / Math.max(1, seed.length) / MiB_SECTORS) * MiB_SECTORS;
+    for (const p of seed) {
+      const sectors = Math.min(sectorsOf(p.sizeBytes), fairShare);
+      if (sectors < MiB_SECTORS)
+        throw new StorageError(
+          'size',
+          `${store.description}: a ${formatBytes(device.sectors * SECTOR_SIZE)} host disk is too small for ${seed.length} guest partitions`,
+        );
+      layout = addPartition(layout, { name: p.name, sectors }, opts.random).layout;
     }
     await writeGpt(device, layout);
     return new HostDisk(device, layout, true, [], opts.random);

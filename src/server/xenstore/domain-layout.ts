@@ -16,7 +16,7 @@
  * privileged (dom0) connection.
  */
 import type { XsConnection } from './xenstore.ts';
-import { XenbusState } from './xenbus-state.ts';
+import { XenbusState } from '../../vmm/abi/xenbus-state.ts';
 import { XsError } from './xs-error.ts';
 import { domainPath } from './xs-path.ts';
 import type { XsPermission } from './xs-permissions.ts';

@@ -216,6 +216,26 @@ describe('HostDisk and standard tools', () => {
     expect(again.layout).toEqual(disk.layout);
   });
 
+  it('shares a host disk too small for the seeds equally, in whole MiB', async () => {
+    const disk = await HostDisk.open(new MemoryChunkStore(), { sizeBytes: 1 * GiB });
+    const sizes = disk.partitions().map((p) => p.sizeBytes);
+    expect(disk.partitions().map((p) => p.name)).toEqual([
+      'sprout-hvm',
+      'sprout-pv',
+      'sprout-hvm2',
+    ]);
+    expect(new Set(sizes).size).toBe(1);
+    expect(sizes[0]! % MiB).toBe(0);
+    expect(sizes[0]!).toBeGreaterThan(300 * MiB);
+    expect(sizes[0]! * 3).toBeLessThan(1 * GiB);
+  });
+
+  it('refuses, clearly, a host disk too small for a partition per guest', async () => {
+    await expect(HostDisk.open(new MemoryChunkStore(), { sizeBytes: 4 * MiB })).rejects.toThrow(
+      /too small for 3 guest partitions/,
+    );
+  });
+
   it('resolves phy: targets: /dev/sdaN, by-partlabel and VG/NAME, never the whole disk', async () => {
     const disk = await HostDisk.open(new MemoryChunkStore());
     expect(disk.resolveDevicePath('/dev/sda2').name).toBe('sprout-pv');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECTOR_SIZE } from '../../../src/server/storage/sector-device.ts';
-import { XenbusState } from '../../../src/server/xenstore/xenbus-state.ts';
+import { XenbusState } from '../../../src/vmm/abi/xenbus-state.ts';
 import type { VmServer } from '../../../src/server/vm-server.ts';
 import { guestImage } from '../guests/guests.ts';
 import { ERRORS_LOGGED_PER_DOMAIN } from '../../../src/server/toolstack/toolstack.ts';

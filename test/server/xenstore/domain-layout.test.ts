@@ -7,7 +7,7 @@ import {
   writeDomainLayout,
   type DomainLayout,
 } from '../../../src/server/xenstore/domain-layout.ts';
-import { XenbusState } from '../../../src/server/xenstore/xenbus-state.ts';
+import { XenbusState } from '../../../src/vmm/abi/xenbus-state.ts';
 import { XenStore } from '../../../src/server/xenstore/xenstore.ts';
 import { XsError, type XsErrno } from '../../../src/server/xenstore/xs-error.ts';
 import { formatPermission } from '../../../src/server/xenstore/xs-permissions.ts';
