@@ -2,11 +2,14 @@ import type { Bus } from './bus';
 import { BusError } from './bus';
 import { CSR_TABLE, csrAccessAllowed, readMip, type CsrHost } from './csr-file';
 import { resetCsrRegisters, type CsrRegisters } from './csr-registers';
-import { decodeInto } from './decode/decoder';
+import { DecodeCache, REGISTER_WORDS } from './decode-cache';
 import { Op } from './decode/op';
+import { FusedOp, LAST_FUSED_OP } from './decode/fusion';
+import { encodeSlot, plainOp, SlotOp } from './decode/slot';
 import { CAUSE_INTERRUPT, Exception } from './exceptions';
 import type { HartState } from './hart-state';
 import { highestPriorityInterrupt } from './interrupts';
+import { PC_WORD, runFastLoop, type FastLoopMemory } from './fast-loop';
 import { mulh, mulhsu, mulhu } from './mul-high';
 import {
   MSTATUS_MIE,
@@ -32,7 +35,6 @@ import {
   type PageTableMemory,
 } from './sv32';
 import {
-  createTlb,
   tlbFill,
   tlbIndex,
   TLB_EXEC_TAG,
@@ -57,8 +59,6 @@ export interface HartOptions {
 }
 
 const PAGE_SIZE = 4096;
-/** Decode-cache slot value for a 32-bit instruction whose upper half is on the next page. */
-const SLOT_CROSSES_PAGE = -1;
 const ENCODING_SYSTEM = 0x73;
 const ENCODING_SFENCE_VMA = 0x12000073;
 const ENCODING_WFI = 0x10500073;
@@ -68,12 +68,15 @@ const ENCODING_MRET = 0x30200073;
 /**
  * A RISC-V hart: RV32IMAC + Zicsr + Zifencei, M/S/U modes, Sv32 (privileged spec 1.12).
  *
- * Speed comes from a pre-decoded instruction cache — one Int32Array "block" per
- * physical RAM page, two words per halfword slot (see decodeInto) — and a single
- * interpreter loop that keeps pc and the current block in locals, switches on a
- * dense op id, and does loads/stores through a direct-mapped TLB that holds RAM
- * offsets. Everything rare (CSRs, traps, MMIO, page walks, atomics) is out of line;
- * such calls set `attention` when the loop must re-read its cached context.
+ * Speed comes from a decode cache (decode-cache.ts) that keeps pre-decoded slots for
+ * every halfword of the RAM pages code runs from (decode/slot.ts), with common
+ * instruction pairs fused into one slot (decode/fusion.ts), and from a call-free hot
+ * loop (fast-loop.ts) that runs them, translating pc only when control leaves a page and
+ * doing loads and stores through a direct-mapped TLB (tlb.ts) that holds RAM offsets.
+ * Whatever that loop does not handle — first execution of a slot, TLB misses, MMIO,
+ * CSRs, traps, system instructions, atomics — it leaves to slowStep(), which runs one
+ * instruction with its full semantics; interrupts and stop() are checked in between.
+ * The tracer sees every instruction because it makes run() use slowStep() only.
  *
  * Checked against qemu-system-riscv32 7.2 (-M virt -bios none, -cpu rv32,h=false,
  * f=false,d=false): same misaligned load/store emulation, SC-without-reservation
@@ -104,23 +107,27 @@ export class Hart implements CsrHost, PageTableMemory {
   readonly ram32: Int32Array;
   readonly ramBase: number;
   private readonly readTimeFn: () => number;
-  /** x0–x31 plus the sink slot 32 that writes to x0 go to; 64 long so `& 63` indexes stay in bounds. */
-  private readonly regs = new Int32Array(64);
+  /**
+   * x0–x31 plus the sink slot 32 that writes to x0 go to; 64 long so `& 63` indexes stay
+   * in bounds. A view of the decode cache's array (decode-cache.ts), which starts with them.
+   */
+  private readonly regs: Int32Array;
   private readonly ram: Uint8Array;
   private readonly ram16: Int16Array;
   private readonly ramU16: Uint16Array;
   private readonly ramSize: number;
 
-  /** Decoded-instruction blocks per RAM page, and which pages have one. */
-  private blocks: (Int32Array | undefined)[];
-  private readonly codePages: Uint8Array;
-  private codePageList: number[] = [];
-  private readonly crossSlot = new Int32Array(2);
+  /** Decoded instructions of the pages code runs from. */
+  private readonly cache: DecodeCache;
+  /** What the fast loop (fast-loop.ts) works on. */
+  private readonly fast: FastLoopMemory;
+  /** Slot words of an instruction decoded outside the cache (slowStep). */
+  private readonly scratchSlot = new Int32Array(4);
 
-  /** TLB sets indexed by effective privilege (0 = U, 1 = S, 3 = M). */
-  private readonly tlb: Int32Array[] = [createTlb(), createTlb(), createTlb(), createTlb()];
+  /** TLB sets indexed by effective privilege (0 = U, 1 = S, 3 = M); views of the cache's array. */
+  private readonly tlb: Int32Array[];
 
-  /** Something out of line happened: the interpreter loop must leave its fast path. */
+  /** Something out of line happened (set by the CSR, trap and cache hooks; read after the tracer). */
   private attention = false;
   private stopRequested = false;
   /** A synchronous exception raised by the current instruction (-1: none). */
@@ -135,7 +142,6 @@ export class Hart implements CsrHost, PageTableMemory {
     this.bus = opts.bus;
     this.hartId = opts.hartId;
     this.readTimeFn = opts.readTime;
-    this.x = this.regs.subarray(0, 32);
     const ram = opts.bus.ram;
     if (ram.byteOffset % 4 !== 0) throw new Error('bus.ram must start on a 4-byte boundary');
     this.ram = ram;
@@ -145,9 +151,18 @@ export class Hart implements CsrHost, PageTableMemory {
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
     this.ram16 = new Int16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
     this.ramU16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
-    const pages = Math.ceil(ram.length / PAGE_SIZE);
-    this.blocks = new Array<Int32Array | undefined>(pages).fill(undefined);
-    this.codePages = new Uint8Array(pages);
+    this.cache = new DecodeCache(this.ramU16);
+    this.regs = this.cache.code.subarray(0, REGISTER_WORDS);
+    this.tlb = [0, 1, 2, 3].map((priv) => this.cache.tlbSet(priv).fill(-1));
+    this.x = this.regs.subarray(0, 32);
+    this.fast = {
+      code: this.cache.code,
+      entrySlot: this.cache.entrySlot,
+      ram,
+      ram16: this.ram16,
+      ramU16: this.ramU16,
+      ram32: this.ram32,
+    };
     this.pc = this.ramBase;
   }
 
@@ -224,11 +239,7 @@ export class Hart implements CsrHost, PageTableMemory {
   }
 
   flushDecodeCache(): void {
-    for (const page of this.codePageList) {
-      this.blocks[page] = undefined;
-      this.codePages[page] = 0;
-    }
-    this.codePageList = [];
+    this.cache.flush();
     this.attention = true;
   }
 
@@ -254,18 +265,18 @@ export class Hart implements CsrHost, PageTableMemory {
 
   /** @internal A/D update by the page walker. */
   pageTableWritten(offset: number): void {
-    if (this.codePages[offset >>> 12] !== 0) this.invalidateCode(offset, 4);
+    this.cache.invalidate(offset, 4);
   }
 
   // ---------------------------------------------------------------- interpreter
 
+  /**
+   * Runs until `budget` instructions have retired or trapped. The fast loop runs
+   * everything common; whatever it leaves (first execution of a slot, TLB misses,
+   * MMIO, CSRs, traps, system instructions) is done here one instruction at a time,
+   * with interrupts and stop() checked in between.
+   */
   private execute(budget: number, tracing: boolean): number {
-    const regs = this.regs;
-    const ram = this.ram;
-    const ram16 = this.ram16;
-    const ramU16 = this.ramU16;
-    const ram32 = this.ram32;
-    const codePages = this.codePages;
     let retired = 0;
     let events = 0;
     while (retired + events < budget) {
@@ -283,470 +294,21 @@ export class Hart implements CsrHost, PageTableMemory {
       if (tracing && this.tracer !== null) {
         this.tracer(this.pc >>> 0, this.peekInstruction(this.pc));
         if (this.attention) continue;
+      } else {
+        const room = budget - events - retired;
+        const code = this.fast.code;
+        code[PC_WORD] = this.pc | 0;
+        const done = runFastLoop(this.fast, Math.min(room, 0x3fffffff), this.priv, this.dataPriv());
+        this.pc = code[PC_WORD]! >>> 0;
+        this.instret += done;
+        retired += done;
+        if (done >= room) break;
+        if (done === 0x3fffffff) continue;
       }
-
-      let pc = this.pc | 0;
-      const dtlb = this.tlb[this.dataPriv()] ?? this.tlb[0]!;
-      let fetchPage = 1; // never a page base: forces a translation first
-      let blk: Int32Array = this.crossSlot;
-      let pageOff = 0;
-      const limit = tracing ? retired + 1 : budget - events;
-      let n = retired;
-      let synced = n;
-
-      inner: while (n < limit) {
-        if ((pc & -PAGE_SIZE) !== fetchPage) {
-          const off = this.translateFetch(pc);
-          if (off < 0) break;
-          fetchPage = pc & -PAGE_SIZE;
-          pageOff = off;
-          blk = this.blockFor(off >>> 12);
-        }
-        const i = pc & 0xffe;
-        let w = blk[i]!;
-        let imm = blk[i + 1]!;
-        if (w <= 0) {
-          if (w === 0) {
-            this.decodeSlot(blk, i, pageOff + i);
-            w = blk[i]!;
-            imm = blk[i + 1]!;
-          }
-          if (w === SLOT_CROSSES_PAGE) {
-            if (!this.decodeCrossPage(pc, pageOff + i)) break;
-            w = this.crossSlot[0]!;
-            imm = this.crossSlot[1]!;
-          }
-        }
-        const next = (pc + ((w >> 13) & 6)) | 0;
-
-        // Case labels are literal Op ids (decode/op.ts) so V8 emits a jump table.
-        switch (w & 0xff) {
-          case 1: // ILLEGAL
-            this.raise(Exception.IllegalInstruction, imm);
-            break inner;
-          case 2: // LUI
-            regs[(w >> 8) & 63] = imm;
-            pc = next;
-            break;
-          case 3: // AUIPC
-            regs[(w >> 8) & 63] = (pc + imm) | 0;
-            pc = next;
-            break;
-          case 4: // JAL
-            regs[(w >> 8) & 63] = next;
-            pc = (pc + imm) | 0;
-            break;
-          case 5: {
-            // JALR: target bit 0 cleared; with C there is no misaligned target (§2.5).
-            const target = (regs[(w >> 16) & 31]! + imm) & -2;
-            regs[(w >> 8) & 63] = next;
-            pc = target;
-            break;
-          }
-          case 6: // BEQ
-            pc = regs[(w >> 16) & 31] === regs[(w >> 24) & 31] ? (pc + imm) | 0 : next;
-            break;
-          case 7: // BNE
-            pc = regs[(w >> 16) & 31] !== regs[(w >> 24) & 31] ? (pc + imm) | 0 : next;
-            break;
-          case 8: // BLT
-            pc = regs[(w >> 16) & 31]! < regs[(w >> 24) & 31]! ? (pc + imm) | 0 : next;
-            break;
-          case 9: // BGE
-            pc = regs[(w >> 16) & 31]! >= regs[(w >> 24) & 31]! ? (pc + imm) | 0 : next;
-            break;
-          case 10: // BLTU
-            pc = regs[(w >> 16) & 31]! >>> 0 < regs[(w >> 24) & 31]! >>> 0 ? (pc + imm) | 0 : next;
-            break;
-          case 11: // BGEU
-            pc = regs[(w >> 16) & 31]! >>> 0 >= regs[(w >> 24) & 31]! >>> 0 ? (pc + imm) | 0 : next;
-            break;
-          case 12: {
-            // LB
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e] === va >>> 12) {
-              regs[(w >> 8) & 63] = (ram[dtlb[e + 3]! + (va & 0xfff)]! << 24) >> 24;
-            } else {
-              const v = (this.loadSlow(va, 1) << 24) >> 24;
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                regs[(w >> 8) & 63] = v;
-                pc = next;
-                n++;
-                break inner;
-              }
-              regs[(w >> 8) & 63] = v;
-            }
-            pc = next;
-            break;
-          }
-          case 13: {
-            // LH
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e] === va >>> 12 && (va & 1) === 0) {
-              regs[(w >> 8) & 63] = ram16[(dtlb[e + 3]! + (va & 0xfff)) >> 1]!;
-            } else {
-              const v = (this.loadSlow(va, 2) << 16) >> 16;
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                regs[(w >> 8) & 63] = v;
-                pc = next;
-                n++;
-                break inner;
-              }
-              regs[(w >> 8) & 63] = v;
-            }
-            pc = next;
-            break;
-          }
-          case 14: {
-            // LW
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e] === va >>> 12 && (va & 3) === 0) {
-              regs[(w >> 8) & 63] = ram32[(dtlb[e + 3]! + (va & 0xfff)) >> 2]!;
-            } else {
-              const v = this.loadSlow(va, 4);
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                regs[(w >> 8) & 63] = v;
-                pc = next;
-                n++;
-                break inner;
-              }
-              regs[(w >> 8) & 63] = v;
-            }
-            pc = next;
-            break;
-          }
-          case 15: {
-            // LBU
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e] === va >>> 12) {
-              regs[(w >> 8) & 63] = ram[dtlb[e + 3]! + (va & 0xfff)]!;
-            } else {
-              const v = this.loadSlow(va, 1);
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                regs[(w >> 8) & 63] = v;
-                pc = next;
-                n++;
-                break inner;
-              }
-              regs[(w >> 8) & 63] = v;
-            }
-            pc = next;
-            break;
-          }
-          case 16: {
-            // LHU
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e] === va >>> 12 && (va & 1) === 0) {
-              regs[(w >> 8) & 63] = ramU16[(dtlb[e + 3]! + (va & 0xfff)) >> 1]!;
-            } else {
-              const v = this.loadSlow(va, 2);
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                regs[(w >> 8) & 63] = v;
-                pc = next;
-                n++;
-                break inner;
-              }
-              regs[(w >> 8) & 63] = v;
-            }
-            pc = next;
-            break;
-          }
-          case 17: {
-            // SB
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e + 1] === va >>> 12) {
-              const o = dtlb[e + 3]! + (va & 0xfff);
-              if (codePages[o >>> 12] !== 0) this.invalidateCode(o, 1);
-              ram[o] = regs[(w >> 24) & 31]!;
-            } else {
-              this.storeSlow(va, 1, regs[(w >> 24) & 31]!);
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                pc = next;
-                n++;
-                break inner;
-              }
-            }
-            pc = next;
-            break;
-          }
-          case 18: {
-            // SH
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e + 1] === va >>> 12 && (va & 1) === 0) {
-              const o = dtlb[e + 3]! + (va & 0xfff);
-              if (codePages[o >>> 12] !== 0) this.invalidateCode(o, 2);
-              ram16[o >> 1] = regs[(w >> 24) & 31]!;
-            } else {
-              this.storeSlow(va, 2, regs[(w >> 24) & 31]!);
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                pc = next;
-                n++;
-                break inner;
-              }
-            }
-            pc = next;
-            break;
-          }
-          case 19: {
-            // SW
-            const va = (regs[(w >> 16) & 31]! + imm) | 0;
-            const e = (va >>> 10) & 0x3fc;
-            if (dtlb[e + 1] === va >>> 12 && (va & 3) === 0) {
-              const o = dtlb[e + 3]! + (va & 0xfff);
-              if (codePages[o >>> 12] !== 0) this.invalidateCode(o, 4);
-              ram32[o >> 2] = regs[(w >> 24) & 31]!;
-            } else {
-              this.storeSlow(va, 4, regs[(w >> 24) & 31]!);
-              if (this.attention) {
-                if (this.excCause >= 0) break inner;
-                pc = next;
-                n++;
-                break inner;
-              }
-            }
-            pc = next;
-            break;
-          }
-          case 20: // ADDI
-            regs[(w >> 8) & 63] = (regs[(w >> 16) & 31]! + imm) | 0;
-            pc = next;
-            break;
-          case 21: // SLTI
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! < imm ? 1 : 0;
-            pc = next;
-            break;
-          case 22: // SLTIU: the sign-extended immediate compared as unsigned
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! >>> 0 < imm >>> 0 ? 1 : 0;
-            pc = next;
-            break;
-          case 23: // XORI
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! ^ imm;
-            pc = next;
-            break;
-          case 24: // ORI
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! | imm;
-            pc = next;
-            break;
-          case 25: // ANDI
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! & imm;
-            pc = next;
-            break;
-          case 26: // SLLI
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! << imm;
-            pc = next;
-            break;
-          case 27: // SRLI
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! >>> imm;
-            pc = next;
-            break;
-          case 28: // SRAI
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! >> imm;
-            pc = next;
-            break;
-          case 29: // ADD
-            regs[(w >> 8) & 63] = (regs[(w >> 16) & 31]! + regs[(w >> 24) & 31]!) | 0;
-            pc = next;
-            break;
-          case 30: // SUB
-            regs[(w >> 8) & 63] = (regs[(w >> 16) & 31]! - regs[(w >> 24) & 31]!) | 0;
-            pc = next;
-            break;
-          case 31: // SLL: shift amount is rs2[4:0]
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! << (regs[(w >> 24) & 31]! & 31);
-            pc = next;
-            break;
-          case 32: // SLT
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! < regs[(w >> 24) & 31]! ? 1 : 0;
-            pc = next;
-            break;
-          case 33: // SLTU
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! >>> 0 < regs[(w >> 24) & 31]! >>> 0 ? 1 : 0;
-            pc = next;
-            break;
-          case 34: // XOR
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! ^ regs[(w >> 24) & 31]!;
-            pc = next;
-            break;
-          case 35: // SRL
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! >>> (regs[(w >> 24) & 31]! & 31);
-            pc = next;
-            break;
-          case 36: // SRA
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! >> (regs[(w >> 24) & 31]! & 31);
-            pc = next;
-            break;
-          case 37: // OR
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! | regs[(w >> 24) & 31]!;
-            pc = next;
-            break;
-          case 38: // AND
-            regs[(w >> 8) & 63] = regs[(w >> 16) & 31]! & regs[(w >> 24) & 31]!;
-            pc = next;
-            break;
-          case 39: // FENCE: one hart, sequentially consistent memory: nothing to order
-            pc = next;
-            break;
-          case 40: // FENCE.I: make earlier stores visible to fetch (Zifencei)
-            this.flushDecodeCache();
-            pc = next;
-            n++;
-            break inner;
-          case 41: // ECALL
-            this.raise(
-              this.priv === Priv.M
-                ? Exception.EcallFromM
-                : this.priv === Priv.S
-                  ? Exception.EcallFromS
-                  : Exception.EcallFromU,
-              0,
-            );
-            break inner;
-          case 42: // EBREAK: QEMU 7.2 leaves tval = 0 for breakpoints
-            this.raise(Exception.Breakpoint, 0);
-            break inner;
-          case 43: // MUL
-            regs[(w >> 8) & 63] = Math.imul(regs[(w >> 16) & 31]!, regs[(w >> 24) & 31]!);
-            pc = next;
-            break;
-          case 44: // MULH
-            regs[(w >> 8) & 63] = mulh(regs[(w >> 16) & 31]!, regs[(w >> 24) & 31]!);
-            pc = next;
-            break;
-          case 45: // MULHSU
-            regs[(w >> 8) & 63] = mulhsu(regs[(w >> 16) & 31]!, regs[(w >> 24) & 31]!);
-            pc = next;
-            break;
-          case 46: // MULHU
-            regs[(w >> 8) & 63] = mulhu(regs[(w >> 16) & 31]!, regs[(w >> 24) & 31]!);
-            pc = next;
-            break;
-          case 47: {
-            // DIV: x/0 = -1, INT_MIN/-1 = INT_MIN (§7.2, Table 7.1)
-            const a = regs[(w >> 16) & 31]!;
-            const b = regs[(w >> 24) & 31]!;
-            regs[(w >> 8) & 63] = b === 0 ? -1 : b === -1 ? -a | 0 : (a / b) | 0;
-            pc = next;
-            break;
-          }
-          case 48: {
-            // DIVU: x/0 = 2^32 - 1
-            const b = regs[(w >> 24) & 31]! >>> 0;
-            regs[(w >> 8) & 63] = b === 0 ? -1 : ((regs[(w >> 16) & 31]! >>> 0) / b) | 0;
-            pc = next;
-            break;
-          }
-          case 49: {
-            // REM: x%0 = x, INT_MIN%-1 = 0
-            const a = regs[(w >> 16) & 31]!;
-            const b = regs[(w >> 24) & 31]!;
-            regs[(w >> 8) & 63] = b === 0 ? a : b === -1 ? 0 : (a % b) | 0;
-            pc = next;
-            break;
-          }
-          case 50: {
-            // REMU: x%0 = x
-            const a = regs[(w >> 16) & 31]!;
-            const b = regs[(w >> 24) & 31]! >>> 0;
-            regs[(w >> 8) & 63] = b === 0 ? a : ((a >>> 0) % b) | 0;
-            pc = next;
-            break;
-          }
-          case 51: // LR.W
-          case 52: // SC.W
-          case 53: // AMOSWAP.W
-          case 54: // AMOADD.W
-          case 55: // AMOXOR.W
-          case 56: // AMOAND.W
-          case 57: // AMOOR.W
-          case 58: // AMOMIN.W
-          case 59: // AMOMAX.W
-          case 60: // AMOMINU.W
-          case 61: // AMOMAXU.W
-            this.atomic(w & 0xff, (w >> 8) & 63, (w >> 16) & 31, (w >> 24) & 31);
-            if (this.attention) {
-              if (this.excCause >= 0) break inner;
-              pc = next;
-              n++;
-              break inner;
-            }
-            pc = next;
-            break;
-          case 62: // CSRRW
-          case 63: // CSRRS
-          case 64: // CSRRC
-          case 65: // CSRRWI
-          case 66: // CSRRSI
-          case 67: {
-            // CSRRCI
-            this.instret += n - synced;
-            synced = n;
-            const wrote = this.csrInstruction(w & 0xff, (w >> 8) & 63, (w >> 16) & 31, imm);
-            if (this.excCause >= 0) break inner;
-            pc = next;
-            if (wrote || this.attention) {
-              n++;
-              break inner;
-            }
-            break;
-          }
-          case 68: // SRET
-            this.pc = pc >>> 0;
-            if (!this.sret()) break inner;
-            pc = this.pc | 0;
-            n++;
-            break inner;
-          case 69: // MRET
-            this.pc = pc >>> 0;
-            if (!this.mret()) break inner;
-            pc = this.pc | 0;
-            n++;
-            break inner;
-          case 70: // WFI
-            // §3.1.6.5: U-mode WFI is illegal (S is implemented); S-mode too when TW=1.
-            if (this.priv === Priv.U || (this.priv === Priv.S && this.csr.mstatus & MSTATUS_TW)) {
-              this.raise(Exception.IllegalInstruction, ENCODING_WFI);
-              break inner;
-            }
-            pc = next;
-            n++;
-            if ((readMip(this) & this.csr.mie) === 0) this.waitingForInterrupt = true;
-            break inner;
-          case 71: // SFENCE.VMA: flushes every cached translation (allowed by §4.2.1)
-            if (this.priv === Priv.U || (this.priv === Priv.S && this.csr.mstatus & MSTATUS_TVM)) {
-              this.raise(
-                Exception.IllegalInstruction,
-                ENCODING_SFENCE_VMA | (((w >> 16) & 31) << 15) | (((w >> 24) & 31) << 20),
-              );
-              break inner;
-            }
-            this.flushTlb();
-            pc = next;
-            n++;
-            break inner;
-          default:
-            this.raise(Exception.IllegalInstruction, imm);
-            break inner;
-        }
-        n++;
+      if (this.slowStep()) {
+        retired++;
+        this.instret++;
       }
-
-      this.pc = pc >>> 0;
-      this.instret += n - synced;
-      retired = n;
       // Taken at once, so the hart is consistent whenever run() returns.
       if (this.excCause >= 0) {
         const cause = this.excCause;
@@ -758,51 +320,246 @@ export class Hart implements CsrHost, PageTableMemory {
     return retired;
   }
 
-  // ------------------------------------------------------------ decode cache
-
-  private blockFor(page: number): Int32Array {
-    let block = this.blocks[page];
-    if (block === undefined) {
-      block = new Int32Array(PAGE_SIZE);
-      this.blocks[page] = block;
+  /**
+   * Executes the instruction at pc with its full semantics — fetch faults, first
+   * decode, MMIO, misaligned accesses, CSRs, system instructions — and returns
+   * whether it retired (else it raised an exception).
+   */
+  private slowStep(): boolean {
+    const pc = this.pc | 0;
+    const pageOff = this.translateFetch(pc);
+    if (pageOff < 0) return false;
+    const cache = this.cache;
+    const at = cache.slotsOf(pageOff >>> 12) + ((pc & 0xffe) << 1);
+    if (cache.code[at] === SlotOp.UNDECODED) cache.decodeSlot(at, pageOff);
+    let w = cache.code[at]!;
+    let imm = cache.code[at + 1]!;
+    if ((w & 0xff) === SlotOp.CROSSES_PAGE) {
+      const upper = this.translateFetch((pc + 2) | 0);
+      if (upper < 0) return false;
+      const lo = this.ramU16[(pageOff + 0xffe) >>> 1] ?? 0;
+      encodeSlot(lo | ((this.ramU16[upper >>> 1] ?? 0) << 16), this.scratchSlot, 0);
+      w = this.scratchSlot[0]!;
+      imm = this.scratchSlot[1]!;
+    } else if ((w & 0xff) >= FusedOp.LUI_ADDI && (w & 0xff) <= LAST_FUSED_OP) {
+      // A fused pair: only its first instruction.
+      encodeSlot(cache.rawInstruction(pageOff + (pc & 0xffe)), this.scratchSlot, 0);
+      w = this.scratchSlot[0]!;
+      imm = this.scratchSlot[1]!;
     }
-    return block;
+    return this.executeOne(w, imm, pc);
   }
 
-  /** Decodes the instruction at RAM byte offset `off` into its slot `i` of `block`. */
-  private decodeSlot(block: Int32Array, i: number, off: number): void {
-    const page = off >>> 12;
-    if (this.codePages[page] === 0) {
-      this.codePages[page] = 1;
-      this.codePageList.push(page);
+  /** One instruction from its slot words (decode/slot.ts) at `pc`; returns whether it retired. */
+  private executeOne(w: number, imm: number, pc: number): boolean {
+    const regs = this.regs;
+    const op = plainOp(w);
+    const rd = (w >> 8) & 63;
+    const rs1 = (w >> 16) & 31;
+    const rs2 = (w >> 24) & 31;
+    const a = regs[rs1]!;
+    const b = regs[rs2]!;
+    let next = (pc + ((w >> 13) & 6)) | 0;
+    switch (op) {
+      case Op.LUI:
+        regs[rd] = imm;
+        break;
+      case Op.AUIPC:
+        regs[rd] = (pc + imm) | 0;
+        break;
+      case Op.JAL:
+        regs[rd] = next;
+        next = (pc + (imm >> 1)) | 0;
+        break;
+      case Op.JALR:
+        // Target bit 0 cleared; with C there is no misaligned target (§2.5).
+        regs[rd] = next;
+        next = (a + imm) & -2;
+        break;
+      case Op.BEQ:
+        if (a === b) next = (pc + (imm >> 1)) | 0;
+        break;
+      case Op.BNE:
+        if (a !== b) next = (pc + (imm >> 1)) | 0;
+        break;
+      case Op.BLT:
+        if (a < b) next = (pc + (imm >> 1)) | 0;
+        break;
+      case Op.BGE:
+        if (a >= b) next = (pc + (imm >> 1)) | 0;
+        break;
+      case Op.BLTU:
+        if (a >>> 0 < b >>> 0) next = (pc + (imm >> 1)) | 0;
+        break;
+      case Op.BGEU:
+        if (a >>> 0 >= b >>> 0) next = (pc + (imm >> 1)) | 0;
+        break;
+      case Op.LB:
+      case Op.LH:
+      case Op.LW:
+      case Op.LBU:
+      case Op.LHU: {
+        const size = op === Op.LW ? 4 : op === Op.LB || op === Op.LBU ? 1 : 2;
+        const v = this.loadSlow((a + imm) | 0, size);
+        if (this.excCause >= 0) return false;
+        regs[rd] = op === Op.LB ? (v << 24) >> 24 : op === Op.LH ? (v << 16) >> 16 : v;
+        break;
+      }
+      case Op.SB:
+      case Op.SH:
+      case Op.SW:
+        this.storeSlow((a + imm) | 0, op === Op.SW ? 4 : op === Op.SH ? 2 : 1, b);
+        if (this.excCause >= 0) return false;
+        break;
+      case Op.ADDI:
+        regs[rd] = (a + imm) | 0;
+        break;
+      case Op.SLTI:
+        regs[rd] = a < imm ? 1 : 0;
+        break;
+      case Op.SLTIU: // the sign-extended immediate compared as unsigned
+        regs[rd] = a >>> 0 < imm >>> 0 ? 1 : 0;
+        break;
+      case Op.XORI:
+        regs[rd] = a ^ imm;
+        break;
+      case Op.ORI:
+        regs[rd] = a | imm;
+        break;
+      case Op.ANDI:
+        regs[rd] = a & imm;
+        break;
+      case Op.SLLI:
+        regs[rd] = a << imm;
+        break;
+      case Op.SRLI:
+        regs[rd] = a >>> imm;
+        break;
+      case Op.SRAI:
+        regs[rd] = a >> imm;
+        break;
+      case Op.ADD:
+        regs[rd] = (a + b) | 0;
+        break;
+      case Op.SUB:
+        regs[rd] = (a - b) | 0;
+        break;
+      case Op.SLL: // shift amounts are rs2[4:0]
+        regs[rd] = a << (b & 31);
+        break;
+      case Op.SLT:
+        regs[rd] = a < b ? 1 : 0;
+        break;
+      case Op.SLTU:
+        regs[rd] = a >>> 0 < b >>> 0 ? 1 : 0;
+        break;
+      case Op.XOR:
+        regs[rd] = a ^ b;
+        break;
+      case Op.SRL:
+        regs[rd] = a >>> (b & 31);
+        break;
+      case Op.SRA:
+        regs[rd] = a >> (b & 31);
+        break;
+      case Op.OR:
+        regs[rd] = a | b;
+        break;
+      case Op.AND:
+        regs[rd] = a & b;
+        break;
+      case Op.FENCE: // one hart, sequentially consistent memory: nothing to order
+        break;
+      case Op.FENCE_I: // make earlier stores visible to fetch (Zifencei)
+        this.flushDecodeCache();
+        break;
+      case Op.ECALL:
+        this.raise(
+          this.priv === Priv.M
+            ? Exception.EcallFromM
+            : this.priv === Priv.S
+              ? Exception.EcallFromS
+              : Exception.EcallFromU,
+          0,
+        );
+        return false;
+      case Op.EBREAK: // QEMU 7.2 leaves tval = 0 for breakpoints
+        this.raise(Exception.Breakpoint, 0);
+        return false;
+      case Op.MUL:
+        regs[rd] = Math.imul(a, b);
+        break;
+      case Op.MULH:
+        regs[rd] = mulh(a, b);
+        break;
+      case Op.MULHSU:
+        regs[rd] = mulhsu(a, b);
+        break;
+      case Op.MULHU:
+        regs[rd] = mulhu(a, b);
+        break;
+      case Op.DIV: // x/0 = -1, INT_MIN/-1 = INT_MIN (§7.2, Table 7.1)
+        regs[rd] = b === 0 ? -1 : b === -1 ? -a | 0 : (a / b) | 0;
+        break;
+      case Op.DIVU: // x/0 = 2^32 - 1
+        regs[rd] = b === 0 ? -1 : ((a >>> 0) / (b >>> 0)) | 0;
+        break;
+      case Op.REM: // x%0 = x, INT_MIN%-1 = 0
+        regs[rd] = b === 0 ? a : b === -1 ? 0 : (a % b) | 0;
+        break;
+      case Op.REMU: // x%0 = x
+        regs[rd] = b === 0 ? a : ((a >>> 0) % (b >>> 0)) | 0;
+        break;
+      case Op.LR_W:
+      case Op.SC_W:
+      case Op.AMOSWAP_W:
+      case Op.AMOADD_W:
+      case Op.AMOXOR_W:
+      case Op.AMOAND_W:
+      case Op.AMOOR_W:
+      case Op.AMOMIN_W:
+      case Op.AMOMAX_W:
+      case Op.AMOMINU_W:
+      case Op.AMOMAXU_W:
+        this.atomic(op, rd, rs1, rs2);
+        if (this.excCause >= 0) return false;
+        break;
+      case Op.CSRRW:
+      case Op.CSRRS:
+      case Op.CSRRC:
+      case Op.CSRRWI:
+      case Op.CSRRSI:
+      case Op.CSRRCI:
+        this.csrInstruction(op, rd, rs1, imm);
+        if (this.excCause >= 0) return false;
+        break;
+      case Op.SRET:
+        this.pc = pc >>> 0;
+        return this.sret();
+      case Op.MRET:
+        this.pc = pc >>> 0;
+        return this.mret();
+      case Op.WFI:
+        // §3.1.6.5: U-mode WFI is illegal (S is implemented); S-mode too when TW=1.
+        if (this.priv === Priv.U || (this.priv === Priv.S && this.csr.mstatus & MSTATUS_TW)) {
+          this.raise(Exception.IllegalInstruction, ENCODING_WFI);
+          return false;
+        }
+        if ((readMip(this) & this.csr.mie) === 0) this.waitingForInterrupt = true;
+        break;
+      case Op.SFENCE_VMA: // flushes every cached translation (allowed by §4.2.1)
+        if (this.priv === Priv.U || (this.priv === Priv.S && this.csr.mstatus & MSTATUS_TVM)) {
+          this.raise(Exception.IllegalInstruction, ENCODING_SFENCE_VMA | (rs1 << 15) | (rs2 << 20));
+          return false;
+        }
+        this.flushTlb();
+        break;
+      default: // ILLEGAL: imm holds the raw bits
+        this.raise(Exception.IllegalInstruction, imm);
+        return false;
     }
-    const lo = this.ramU16[off >>> 1] ?? 0;
-    if ((lo & 3) !== 3) {
-      decodeInto(lo, block, i);
-    } else if ((off & 0xfff) === 0xffe) {
-      block[i] = SLOT_CROSSES_PAGE;
-      block[i + 1] = 0;
-    } else {
-      decodeInto(lo | ((this.ramU16[(off >>> 1) + 1] ?? 0) << 16), block, i);
-    }
-  }
-
-  /** A 32-bit instruction straddling two pages: fetched and decoded afresh every time. */
-  private decodeCrossPage(pc: number, off: number): boolean {
-    const upper = this.translateFetch((pc + 2) | 0);
-    if (upper < 0) return false;
-    const raw = (this.ramU16[off >>> 1] ?? 0) | ((this.ramU16[upper >>> 1] ?? 0) << 16);
-    decodeInto(raw, this.crossSlot, 0);
+    this.pc = next >>> 0;
     return true;
-  }
-
-  /** A store hit RAM at `off`: forget decoded slots that overlap the written bytes. */
-  private invalidateCode(off: number, size: number): void {
-    const block = this.blocks[off >>> 12];
-    if (block === undefined) return;
-    const first = Math.max((off & 0xfff) - 2, 0) & ~1;
-    const end = Math.min((off & 0xfff) + size, PAGE_SIZE);
-    for (let b = first; b < end; b += 2) block[b] = 0;
   }
 
   // ------------------------------------------------------------------ memory
@@ -894,7 +651,7 @@ export class Hart implements CsrHost, PageTableMemory {
   private physStore(pa: number, size: 1 | 2 | 4, value: number, va: number): void {
     const off = pa - this.ramBase;
     if (off >= 0 && off + size <= this.ramSize) {
-      if (this.codePages[off >>> 12] !== 0) this.invalidateCode(off, size);
+      this.cache.invalidate(off, size);
       if (size === 4) this.ram32[off >>> 2] = value;
       else if (size === 2) this.ram16[off >>> 1] = value;
       else this.ram[off] = value;

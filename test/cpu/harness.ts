@@ -249,3 +249,67 @@ export function runIn(
   m.hart.pc = RAM_BASE;
   return m.hart.run(budget);
 }
+
+// ---- Compressed (RVC) encoders, unprivileged ISA ch. 16; rd'/rs' are x8–x15. ----
+
+const creg = (r: number): number => {
+  if (r < 8 || r > 15) throw new Error(`x${r} is not a compressed register`);
+  return r - 8;
+};
+const cjOffset = (off: number): number =>
+  (((off >> 11) & 1) << 12) |
+  (((off >> 4) & 1) << 11) |
+  (((off >> 8) & 3) << 9) |
+  (((off >> 10) & 1) << 8) |
+  (((off >> 6) & 1) << 7) |
+  (((off >> 7) & 1) << 6) |
+  (((off >> 1) & 7) << 3) |
+  (((off >> 5) & 1) << 2);
+const cbOffset = (off: number): number =>
+  (((off >> 8) & 1) << 12) |
+  (((off >> 3) & 3) << 10) |
+  (((off >> 6) & 3) << 5) |
+  (((off >> 1) & 3) << 3) |
+  (((off >> 5) & 1) << 2);
+const ciImm = (imm: number): number => (((imm >> 5) & 1) << 12) | ((imm & 31) << 2);
+const lwUimm = (uimm: number): number =>
+  (((uimm >> 3) & 7) << 10) | (((uimm >> 2) & 1) << 6) | (((uimm >> 6) & 1) << 5);
+
+export const casm = {
+  addi: (rd: number, imm: number) => 0x0001 | ciImm(imm) | (rd << 7),
+  li: (rd: number, imm: number) => 0x4001 | ciImm(imm) | (rd << 7),
+  lui: (rd: number, imm6: number) => 0x6001 | ciImm(imm6) | (rd << 7),
+  slli: (rd: number, sh: number) => 0x0002 | ciImm(sh) | (rd << 7),
+  srli: (rd: number, sh: number) => 0x8001 | ciImm(sh) | (creg(rd) << 7),
+  srai: (rd: number, sh: number) => 0x8401 | ciImm(sh) | (creg(rd) << 7),
+  andi: (rd: number, imm: number) => 0x8801 | ciImm(imm) | (creg(rd) << 7),
+  sub: (rd: number, rs2: number) => 0x8c01 | (creg(rd) << 7) | (creg(rs2) << 2),
+  xor: (rd: number, rs2: number) => 0x8c21 | (creg(rd) << 7) | (creg(rs2) << 2),
+  or: (rd: number, rs2: number) => 0x8c41 | (creg(rd) << 7) | (creg(rs2) << 2),
+  and: (rd: number, rs2: number) => 0x8c61 | (creg(rd) << 7) | (creg(rs2) << 2),
+  mv: (rd: number, rs2: number) => 0x8002 | (rd << 7) | (rs2 << 2),
+  add: (rd: number, rs2: number) => 0x9002 | (rd << 7) | (rs2 << 2),
+  jr: (rs1: number) => 0x8002 | (rs1 << 7),
+  jalr: (rs1: number) => 0x9002 | (rs1 << 7),
+  lw: (rd: number, rs1: number, uimm: number) =>
+    0x4000 | lwUimm(uimm) | (creg(rs1) << 7) | (creg(rd) << 2),
+  sw: (rs2: number, rs1: number, uimm: number) =>
+    0xc000 | lwUimm(uimm) | (creg(rs1) << 7) | (creg(rs2) << 2),
+  j: (off: number) => 0xa001 | cjOffset(off),
+  jal: (off: number) => 0x2001 | cjOffset(off),
+  beqz: (rs1: number, off: number) => 0xc001 | cbOffset(off) | (creg(rs1) << 7),
+  bnez: (rs1: number, off: number) => 0xe001 | cbOffset(off) | (creg(rs1) << 7),
+};
+
+/**
+ * Lays out a mix of 16-bit (numbers < 0x10000 whose low bits are not 0b11) and 32-bit
+ * instructions as halfwords.
+ */
+export function halves(program: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const insn of program) {
+    if ((insn & 3) !== 3) out.push(insn & 0xffff);
+    else out.push(insn & 0xffff, insn >>> 16);
+  }
+  return out;
+}

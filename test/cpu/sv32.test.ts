@@ -218,6 +218,77 @@ describe('Sv32 translation (privileged spec §4.3.2)', () => {
     expect(m.bus.read32(DATA_PA + 0xffc)).toBe(0);
   });
 
+  describe('jumps to other code pages translate afresh after a translation change', () => {
+    const FN_VA = CODE_VA + 0x2000; // L0 entry 2
+    const FN_A = RAM_BASE + 0x40000;
+    const FN_B = RAM_BASE + 0x41000;
+    const RX = PTE_V | PTE_R | PTE_X | PTE_A;
+
+    /** Code at CODE_VA calls FN_VA, which maps to FN_A (a0 = 1) or FN_B (a0 = 2). */
+    function calls(): Machine {
+      const m = paged(RW);
+      m.bus.writeWords(FN_A, [asm.addi(a0, 0, 1), asm.jalr(0, 1, 0)]);
+      m.bus.writeWords(FN_B, [asm.addi(a0, 0, 2), asm.jalr(0, 1, 0)]);
+      m.bus.write32(L0 + 8, pte(FN_A, RX));
+      return m;
+    }
+
+    /** From CODE_VA: [sfence.vma?] jal ra, FN_VA; spin. */
+    function callOnce(m: Machine, sfence: boolean): void {
+      const jal = asm.jal(1, FN_VA - CODE_VA - (sfence ? 4 : 0));
+      m.bus.writeWords(
+        RAM_BASE,
+        sfence ? [asm.sfenceVma(), jal, asm.jal(0, 0)] : [jal, asm.jal(0, 0)],
+      );
+      m.hart.priv = 1;
+      m.hart.pc = CODE_VA;
+      m.hart.x[a0] = 0;
+      m.hart.run(sfence ? 4 : 3);
+    }
+
+    it('SFENCE.VMA', () => {
+      const m = calls();
+      callOnce(m, false);
+      callOnce(m, false); // now from decoded slots, entering FN_VA's page by its TLB entry
+      expect(m.hart.x[a0]).toBe(1);
+      m.bus.write32(L0 + 8, pte(FN_B, RX));
+      callOnce(m, false);
+      expect(m.hart.x[a0]).toBe(1); // the TLB still holds the old translation
+      m.hart.flushDecodeCache(); // callOnce rewrote the code page behind the hart's back
+      callOnce(m, true);
+      expect(m.hart.x[a0]).toBe(2);
+    });
+
+    it('a satp write', () => {
+      const m = calls();
+      callOnce(m, false);
+      callOnce(m, false);
+      expect(m.hart.x[a0]).toBe(1);
+      const root2 = RAM_BASE + 0x30000;
+      const l02 = RAM_BASE + 0x31000;
+      m.bus.write32(root2 + 4, pointer(l02));
+      m.bus.write32(l02, pte(RAM_BASE, RX));
+      m.bus.write32(l02 + 8, pte(FN_B, RX));
+      m.hart.writeCsr(Csr.satp, SV32 | (root2 / 4096));
+      callOnce(m, false);
+      expect(m.hart.x[a0]).toBe(2);
+    });
+
+    it('a change of privilege: S ran the code, U may not', () => {
+      const m = calls();
+      setTrapVector(m, TRAP);
+      callOnce(m, false);
+      callOnce(m, false);
+      expect(m.hart.x[a0]).toBe(1);
+      m.hart.priv = 0;
+      m.hart.pc = CODE_VA;
+      m.hart.run(1);
+      expect(m.hart.readCsr(Csr.mcause)).toBe(12);
+      expect(m.hart.readCsr(Csr.mepc)).toBe(CODE_VA);
+      expect(m.hart.priv).toBe(3);
+    });
+  });
+
   it('li helper produces the addresses used here', () => {
     const m = paged(RW);
     runPaged(m, 1, li(a0, DATA_VA));

@@ -47,12 +47,6 @@ export function expandCompressed(c: number): number {
  */
 export const SINK_REGISTER = 32;
 
-/** Packed layout of a decode-cache slot's first word (the second word is the immediate). */
-export const SLOT_RD_SHIFT = 8;
-export const SLOT_STEP_SHIFT = 14;
-export const SLOT_RS1_SHIFT = 16;
-export const SLOT_RS2_SHIFT = 24;
-
 /** The immediate of a 32-bit instruction as its format defines it (ISA §2.3, Fig. 2.4). */
 export function immediate(insn: number, format: number): number {
   switch (format) {
@@ -119,21 +113,4 @@ export function decode(raw: number): DecodedInsn {
     imm: immediate(insn, spec.format),
     length,
   };
-}
-
-/**
- * Decodes `raw` into the decode cache's packed form at out[at], out[at + 1]:
- * word 0 = op | rd << 8 | (length / 2) << 14 | rs1 << 16 | rs2 << 24 (rd = 0 becomes
- * SINK_REGISTER), word 1 = immediate.
- */
-export function decodeInto(raw: number, out: Int32Array, at: number): void {
-  const d = decode(raw);
-  const rd = d.rd === 0 ? SINK_REGISTER : d.rd;
-  out[at] =
-    d.op |
-    (rd << SLOT_RD_SHIFT) |
-    ((d.length >> 1) << SLOT_STEP_SHIFT) |
-    (d.rs1 << SLOT_RS1_SHIFT) |
-    (d.rs2 << SLOT_RS2_SHIFT);
-  out[at + 1] = d.imm;
 }
