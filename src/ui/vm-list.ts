@@ -35,7 +35,7 @@ export class VmList extends LitElement {
       }
       .charts {
         display: grid;
-        grid-template-columns: repeat(3, minmax(0, 1fr));
+        grid-template-columns: repeat(4, minmax(0, 1fr));
         gap: 0.75rem;
         margin-bottom: 0.75rem;
       }
@@ -177,11 +177,16 @@ export class VmList extends LitElement {
           height: 90px;
         }
       }
+      @media (max-width: 1300px) and (min-width: 601px) {
+        .charts {
+          grid-template-columns: repeat(2, minmax(0, 1fr));
+        }
+      }
     `,
   ];
 
   @property({ attribute: false }) client: VmServerClient | null = null;
-  /** Hide the three overview graphs (the list alone). */
+  /** Hide the four overview graphs (the list alone). */
   @property({ type: Boolean, attribute: 'no-charts' }) noCharts = false;
   @state() private tick = 0;
   @state() private busy = new Set<string>();
@@ -283,7 +288,7 @@ export class VmList extends LitElement {
     const c = this.client;
     if (!c || this.noCharts) return nothing;
     const names = [...c.history.keys()];
-    const series = (pick: 'cpu' | 'exits' | 'memory') =>
+    const series = (pick: 'cpu' | 'exits' | 'memory' | 'disk') =>
       names.map((n) => ({
         label: n,
         color: domainColor(n),
@@ -301,6 +306,10 @@ export class VmList extends LitElement {
       <section class="chart panel" aria-label="Memory per domain">
         <h3>Memory (MiB)</h3>
         <stat-graph .times=${[...c.times]} .series=${series('memory')} unit=""></stat-graph>
+      </section>
+      <section class="chart panel" aria-label="Disk I/O per domain">
+        <h3>Disk I/O (KiB/s read + written)</h3>
+        <stat-graph .times=${[...c.times]} .series=${series('disk')} unit=" KiB/s"></stat-graph>
       </section>
     </div>`;
   }
@@ -416,6 +425,18 @@ export class VmList extends LitElement {
             : nothing
         }
       </td>
+      <td class="graph">
+        ${
+          d && h
+            ? html`<stat-graph
+                sparkline
+                unit=" KiB/s"
+                .times=${[...times]}
+                .series=${[{ label: 'disk', color: '#0f766e', values: h.disk }]}
+              ></stat-graph>`
+            : nothing
+        }
+      </td>
       <td class="num exits">${d && h ? formatRate(h.exits.at(-1) ?? 0) : '–'}</td>
       <td>${this.renderActions(row)}</td>
     </tr>`;
@@ -444,6 +465,7 @@ export class VmList extends LitElement {
                 <th scope="col" class="num">Time(s)</th>
                 <th scope="col" class="graph-col">CPU</th>
                 <th scope="col" class="graph-col">Exits</th>
+                <th scope="col" class="graph-col">Disk</th>
                 <th scope="col" class="num">Exits/s</th>
                 <th scope="col">Actions</th>
               </tr>

@@ -33,7 +33,12 @@ export interface DomainHistory {
   readonly exits: (number | null)[];
   /** Memory, MiB. */
   readonly memory: (number | null)[];
+  /** Disk I/O, KiB/s read + written (xentop's VBD_RSECT + VBD_WSECT, 512-byte sectors). */
+  readonly disk: (number | null)[];
 }
+
+/** xentop counts 512-byte sectors whatever the device's block size (xentop.c). */
+const SECTOR_BYTES = 512;
 
 export type CommandResult = { output: string; status: number };
 
@@ -50,7 +55,10 @@ export class VmServerClient extends EventTarget {
   configs: string[] = [];
   booted = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private last = new Map<string, { id: number; cpuNs: number; exits: number; nowNs: number }>();
+  private last = new Map<
+    string,
+    { id: number; cpuNs: number; exits: number; sectors: number; nowNs: number }
+  >();
   private startedAt = performance.now();
   private refreshing: Promise<void> | null = null;
   private storageProbe: Promise<boolean> | null = null;
@@ -141,21 +149,32 @@ export class VmServerClient extends EventTarget {
           cpu: this.times.slice(0, -1).map(() => null),
           exits: this.times.slice(0, -1).map(() => null),
           memory: this.times.slice(0, -1).map(() => null),
+          disk: this.times.slice(0, -1).map(() => null),
         };
         this.history.set(d.name, h);
       }
       const prev = this.last.get(d.name);
       let cpu: number | null = null;
       let exits: number | null = null;
+      let disk: number | null = null;
+      const sectorsNow = d.vbdSectorsRead + d.vbdSectorsWritten;
       if (prev && prev.id === d.id && host.nowNs > prev.nowNs) {
         const dt = host.nowNs - prev.nowNs;
         cpu = Math.max(0, Math.min(100 * d.vcpus, ((d.cpuTimeNs - prev.cpuNs) / dt) * 100));
         exits = Math.max(0, ((d.exits - prev.exits) / dt) * 1e9);
+        disk = Math.max(0, (((sectorsNow - prev.sectors) * SECTOR_BYTES) / 1024 / dt) * 1e9);
       }
-      this.last.set(d.name, { id: d.id, cpuNs: d.cpuTimeNs, exits: d.exits, nowNs: host.nowNs });
+      this.last.set(d.name, {
+        id: d.id,
+        cpuNs: d.cpuTimeNs,
+        exits: d.exits,
+        sectors: sectorsNow,
+        nowNs: host.nowNs,
+      });
       h.cpu.push(cpu);
       h.exits.push(exits);
       h.memory.push(d.memoryKiB / 1024);
+      h.disk.push(disk);
     }
     for (const [name, h] of this.history) {
       if (seen.has(name)) continue;
@@ -163,6 +182,7 @@ export class VmServerClient extends EventTarget {
       h.cpu.push(null);
       h.exits.push(null);
       h.memory.push(null);
+      h.disk.push(null);
       if (h.cpu.every((v) => v === null)) this.history.delete(name);
     }
     if (this.times.length > HISTORY_LENGTH) {
@@ -171,6 +191,7 @@ export class VmServerClient extends EventTarget {
         h.cpu.shift();
         h.exits.shift();
         h.memory.shift();
+        h.disk.shift();
       }
     }
     this.dispatchEvent(new CustomEvent('domains'));

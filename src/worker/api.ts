@@ -115,6 +115,9 @@ export interface DomainSummary {
   readonly consoleBytesIn: number;
   /** HVM only: has a VGA screen. */
   readonly hasScreen: boolean;
+  /** Virtual-disk sectors (512 B) read and written so far: xentop's VBD_RSECT, VBD_WSECT. */
+  readonly vbdSectorsRead: number;
+  readonly vbdSectorsWritten: number;
 }
 
 export interface HostSummary {
@@ -405,6 +408,8 @@ export class WorkerApi implements TabvisorApi {
         consoleBytesOut: r.consoleBytesOut,
         consoleBytesIn: r.consoleBytesIn,
         hasScreen: screens.has(r.id),
+        vbdSectorsRead: r.vbd.VBD_RSECT,
+        vbdSectorsWritten: r.vbd.VBD_WSECT,
       })),
     };
   }

@@ -19,6 +19,8 @@ const summary = (type: DomainSummary['type']): DomainSummary => ({
   consoleBytesOut: 0,
   consoleBytesIn: 0,
   hasScreen: type === 'hvm',
+  vbdSectorsRead: 0,
+  vbdSectorsWritten: 0,
 });
 
 describe('the layers a guest’s I/O goes through', () => {

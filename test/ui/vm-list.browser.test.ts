@@ -72,7 +72,7 @@ describe('<vm-list>: xl list, live, with its actions', () => {
       'two exit-rate samples',
     );
     const graphs = row('sprout-pv')?.querySelectorAll('stat-graph') ?? [];
-    expect(graphs.length).toBe(2);
+    expect(graphs.length).toBe(3);
     await until(() => (graphs[1]?.shadowRoot?.querySelector('canvas')?.width ?? 0) > 0, 'a plot');
     expect(
       graphs[1]?.shadowRoot?.querySelector('[role="img"]')?.getAttribute('aria-label'),
