@@ -127,13 +127,15 @@ export class VmList extends LitElement {
         color: var(--tv-muted);
       }
       td.graph stat-graph {
-        width: 110px;
+        width: 80px;
         height: 26px;
       }
       .actions {
         display: flex;
         gap: 0.3rem;
-        flex-wrap: nowrap;
+        /* Wrap rather than hide the last buttons off the edge at 1280 px. */
+        flex-wrap: wrap;
+        max-width: 20rem;
       }
       .actions button {
         padding: 0.2rem 0.5rem;
