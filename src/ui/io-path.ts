@@ -1,10 +1,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { DomainSummary } from './api-types.ts';
+import type { DomainSummary, TabvisorApi } from './api-types.ts';
 import { domainColor } from './domain-colors.ts';
 import { fetchDetail, type DomainDetail, type RateMemory } from './domain-detail.ts';
 import { devicePaths, type DevicePath } from './domain-devices.ts';
-import { formatBytes, formatCount, formatRate } from './format.ts';
+import { formatBytes, formatCount, formatRate, hex } from './format.ts';
 import { controls } from './shared-styles.ts';
 import type { DiskRequestView } from './storage-types.ts';
 import { hexOffset } from './disk-map.ts';
@@ -20,6 +20,11 @@ import type { VmServerClient } from './vm-server-client.ts';
  * reports them, show their last translation to a host-disk offset and the
  * time each hop took.
  */
+
+type ExitTraceEntry = Awaited<ReturnType<TabvisorApi['exitTrace']>>[number];
+
+/** How many of the VMM's most recent exits the VMM hop lists. */
+const TRACE_ROWS = 5;
 
 interface Column {
   readonly kind: 'hvm' | 'pv';
@@ -132,6 +137,13 @@ export class IoPath extends LitElement {
         color: var(--tv-muted);
         font-style: italic;
       }
+      .hop ol.trace {
+        margin-top: 0.3rem;
+        padding-top: 0.25rem;
+        border-top: 1px dashed var(--tv-border);
+        font-family: var(--tv-mono);
+        font-size: 0.72rem;
+      }
       .timeline {
         font-family: var(--tv-mono);
         font-size: 0.74rem;
@@ -144,6 +156,7 @@ export class IoPath extends LitElement {
   @state() private details = new Map<string, DomainDetail>();
   @state() private active = new Set<string>();
   @state() private lastDisk = new Map<string, DiskRequestView>();
+  @state() private traces = new Map<string, ExitTraceEntry[]>();
   @state() private tick = 0;
   private poller: VisiblePoller | null = null;
   private readonly seen: RateMemory = new Map();
@@ -184,15 +197,21 @@ export class IoPath extends LitElement {
     if (!c) return;
     const cols = this.columns().filter((col) => col.name);
     const next = new Map(this.details);
+    const traces = new Map(this.traces);
     const active = new Set<string>();
     for (const col of cols) {
       const d = c.domain(col.name);
       if (!d) continue;
-      const det = await fetchDetail(c, d, this.seen);
+      const [det, trace] = await Promise.all([
+        fetchDetail(c, d, this.seen),
+        c.api.exitTrace(col.name, TRACE_ROWS),
+      ]);
       next.set(col.name, det);
+      traces.set(col.name, trace);
       for (const [r, v] of Object.entries(det.rates)) if (v > 0) active.add(`${col.name}|${r}`);
     }
     this.details = next;
+    this.traces = traces;
     this.active = active;
     const storage = await c.storage();
     if (storage) {
@@ -282,6 +301,7 @@ export class IoPath extends LitElement {
                   )}
                   ${paths.every((p) => p.reasons.length === 0) ? html`<li class="none">nothing yet</li>` : nothing}
                 </ul>
+                ${this.renderTrace(col.name)}
               </li>
               <li class="hop ${anyActive(() => true) ? 'active' : ''}">
                 <h3>3 · VM server — ${col.kind === 'hvm' ? 'device models' : 'back ends'}</h3>
@@ -350,6 +370,21 @@ export class IoPath extends LitElement {
             </ol>`
       }
     </div>`;
+  }
+
+  /** The VMM's own record of its latest exits for this guest, newest first. */
+  private renderTrace(name: string) {
+    const trace = this.traces.get(name) ?? [];
+    if (trace.length === 0) return nothing;
+    return html`<ol class="trace" aria-label="Recent VM exits of ${name}">
+      ${[...trace].reverse().map(
+        (e) =>
+          html`<li>
+            <span>VMM: <code>${e.reason}</code> exit at t=${formatCount(e.time)} ns</span
+            ><span>${hex(e.detail >>> 0, 1)}</span>
+          </li>`,
+      )}
+    </ol>`;
   }
 
   override render() {

@@ -136,6 +136,17 @@ export interface KeyEvent {
 
 export type Callback<T> = (value: T) => unknown;
 
+/** One recent VM exit of a domain, as the VMM's bounded exit trace recorded it. */
+export interface ExitTraceEntry {
+  /** Host time in ns (virtual in deterministic mode). */
+  time: number;
+  vcpu: number;
+  /** Same reason strings as exitCounters ("port:ide0", "sbi:TIME.set_timer", …). */
+  reason: string;
+  /** Address, port or hypercall argument that makes the exit interesting. */
+  detail: number;
+}
+
 export interface TabvisorApi {
   /** Boot VMM, VM server and autostart guests (once; later calls wait for the same boot). */
   boot(
@@ -149,6 +160,8 @@ export interface TabvisorApi {
   listDomains(): Promise<{ host: HostSummary; domains: DomainSummary[] }>;
   /** VM exits of a domain by reason ("port:com1", "hypercall:console_io.write", …). */
   exitCounters(domain: string): Promise<Record<string, number>>;
+  /** The domain's most recent VM exits, oldest first; at most `limit` (the newest ones). */
+  exitTrace(domain: string, limit?: number): Promise<ExitTraceEntry[]>;
   /** Device model register accesses of an HVM domain, per device and register. */
   deviceAccesses(domain: string): Promise<Record<string, Record<string, number>>>;
   /** Domain created, changed state or gone. */
@@ -417,6 +430,14 @@ export class WorkerApi implements TabvisorApi {
   async exitCounters(domain: string): Promise<Record<string, number>> {
     const s = await this.ready();
     return s.vmm.exitCounters(s.toolstack.guest(domain).domid);
+  }
+
+  async exitTrace(domain: string, limit?: number): Promise<ExitTraceEntry[]> {
+    const s = await this.ready();
+    const trace = s.vmm.exitTrace(s.toolstack.guest(domain).domid);
+    const newest = limit === undefined ? trace : trace.slice(Math.max(0, trace.length - limit));
+    // Copies: the ring's own objects stay in the worker.
+    return newest.map(({ time, vcpu, reason, detail }) => ({ time, vcpu, reason, detail }));
   }
 
   async deviceAccesses(domain: string): Promise<Record<string, Record<string, number>>> {
