@@ -4,8 +4,8 @@ import { domainColor } from './domain-colors.ts';
 import { fetchDetail, type DomainDetail, type RateMemory } from './domain-detail.ts';
 import { splitReasons } from './domain-devices.ts';
 import { formatCount, formatRate } from './format.ts';
+import { DomainsWatch } from './domains-watch.ts';
 import { controls } from './shared-styles.ts';
-import { VisiblePoller } from './visible-poller.ts';
 import type { VmServerClient } from './vm-server-client.ts';
 
 /**
@@ -131,26 +131,8 @@ export class ExitCounters extends LitElement {
   /** The guest shown ('' = the first guest). */
   @property() domain = '';
   @state() private detail: DomainDetail | null = null;
-  @state() private tick = 0;
-  private poller: VisiblePoller | null = null;
+  private readonly watch = new DomainsWatch(this, () => this.refresh());
   private readonly seen: RateMemory = new Map();
-
-  private readonly onDomains = (): void => {
-    this.tick++;
-  };
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.poller ??= new VisiblePoller(this, () => this.refresh(), 1000);
-    this.poller.start();
-    this.client?.addEventListener('domains', this.onDomains);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.poller?.stop();
-    this.client?.removeEventListener('domains', this.onDomains);
-  }
 
   private current(): string {
     const guests = (this.client?.domains ?? []).filter((d) => d.type !== 'host');
@@ -172,7 +154,7 @@ export class ExitCounters extends LitElement {
   private choose(name: string): void {
     this.domain = name;
     this.detail = null;
-    this.poller?.kick();
+    this.watch.kick();
   }
 
   private table(kind: 'exits' | 'hyper', title: string, rows: [string, number][]) {
@@ -213,7 +195,6 @@ export class ExitCounters extends LitElement {
   }
 
   override render() {
-    void this.tick;
     const guests = (this.client?.domains ?? []).filter((d) => d.type !== 'host');
     const name = this.current();
     const split =

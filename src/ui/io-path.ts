@@ -5,10 +5,10 @@ import { domainColor } from './domain-colors.ts';
 import { fetchDetail, type DomainDetail, type RateMemory } from './domain-detail.ts';
 import { devicePaths, type DevicePath } from './domain-devices.ts';
 import { formatBytes, formatCount, formatRate, hex } from './format.ts';
+import { DomainsWatch } from './domains-watch.ts';
 import { controls } from './shared-styles.ts';
 import type { DiskRequestView } from './storage-types.ts';
 import { hexOffset } from './disk-map.ts';
-import { VisiblePoller } from './visible-poller.ts';
 import type { VmServerClient } from './vm-server-client.ts';
 
 /**
@@ -157,27 +157,9 @@ export class IoPath extends LitElement {
   @state() private active = new Set<string>();
   @state() private lastDisk = new Map<string, DiskRequestView>();
   @state() private traces = new Map<string, ExitTraceEntry[]>();
-  @state() private tick = 0;
-  private poller: VisiblePoller | null = null;
+  private readonly watch = new DomainsWatch(this, () => this.refresh());
   private readonly seen: RateMemory = new Map();
   private lastSeq = 0;
-
-  private readonly onDomains = (): void => {
-    this.tick++;
-  };
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.poller ??= new VisiblePoller(this, () => this.refresh(), 1000);
-    this.poller.start();
-    this.client?.addEventListener('domains', this.onDomains);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.poller?.stop();
-    this.client?.removeEventListener('domains', this.onDomains);
-  }
 
   private guests(kind: 'hvm' | 'pv'): DomainSummary[] {
     return (this.client?.domains ?? []).filter((d) => d.type === kind);
@@ -259,7 +241,7 @@ export class IoPath extends LitElement {
           ?disabled=${list.length === 0}
           @change=${(e: Event) => {
             this.picks = { ...this.picks, [col.kind]: (e.target as HTMLSelectElement).value };
-            this.poller?.kick();
+            this.watch.kick();
           }}
         >
           ${list.length === 0 ? html`<option value="">none running</option>` : nothing}
@@ -388,7 +370,6 @@ export class IoPath extends LitElement {
   }
 
   override render() {
-    void this.tick;
     return html`<section class="panel" aria-labelledby="io-title">
       <h2 id="io-title">I/O path: HVM and PV side by side</h2>
       <p class="muted" style="margin:0 0 0.6rem;font-size:0.85rem">
