@@ -144,6 +144,10 @@ export class IoPath extends LitElement {
         font-family: var(--tv-mono);
         font-size: 0.72rem;
       }
+      .hop ol.trace.linked {
+        background: var(--tv-accent-soft);
+        border-radius: 4px;
+      }
       .timeline {
         font-family: var(--tv-mono);
         font-size: 0.74rem;
@@ -157,6 +161,8 @@ export class IoPath extends LitElement {
   @state() private active = new Set<string>();
   @state() private lastDisk = new Map<string, DiskRequestView>();
   @state() private traces = new Map<string, ExitTraceEntry[]>();
+  /** The newest exits of each guest's last disk request still in the VMM's trace. */
+  @state() private requestExits = new Map<string, ExitTraceEntry[]>();
   private readonly watch = new DomainsWatch(this, () => this.refresh());
   private readonly seen: RateMemory = new Map();
   private lastSeq = 0;
@@ -213,6 +219,13 @@ export class IoPath extends LitElement {
         }
         this.lastDisk = m;
       }
+      const exits = new Map<string, ExitTraceEntry[]>();
+      for (const [name, r] of this.lastDisk) {
+        if (r.firstExit === null || r.lastExit === null || !c.domain(name)) continue;
+        const range = { first: r.firstExit, last: r.lastExit };
+        exits.set(name, await c.api.exitTrace(name, TRACE_ROWS, range));
+      }
+      this.requestExits = exits;
     }
   }
 
@@ -283,7 +296,7 @@ export class IoPath extends LitElement {
                   )}
                   ${paths.every((p) => p.reasons.length === 0) ? html`<li class="none">nothing yet</li>` : nothing}
                 </ul>
-                ${this.renderTrace(col.name)}
+                ${this.renderTrace(col.name, disk)}
               </li>
               <li class="hop ${anyActive(() => true) ? 'active' : ''}">
                 <h3>3 · VM server — ${col.kind === 'hvm' ? 'device models' : 'back ends'}</h3>
@@ -325,7 +338,7 @@ export class IoPath extends LitElement {
                           </li>
                           <li>
                             <span
-                              >${col.kind === 'hvm' ? `${disk.exits} exits` : `${disk.hypercalls} hypercalls, ${disk.grantOps} grant ops`}</span
+                              >${col.kind === 'hvm' ? `${disk.exits} exits` : `${disk.hypercalls} hypercalls, ${disk.grantOps} grant ops`}${exitRange(disk)}</span
                             ><span>${disk.status}</span>
                           </li>
                         </ul>
@@ -354,19 +367,39 @@ export class IoPath extends LitElement {
     </div>`;
   }
 
-  /** The VMM's own record of its latest exits for this guest, newest first. */
-  private renderTrace(name: string) {
+  /**
+   * The VMM's own record of its latest exits for this guest, newest first,
+   * then the exits that carried its last disk request (the request names
+   * them by number: firstExit…lastExit), linked to where it landed.
+   */
+  private renderTrace(name: string, disk: DiskRequestView | undefined) {
     const trace = this.traces.get(name) ?? [];
-    if (trace.length === 0) return nothing;
-    return html`<ol class="trace" aria-label="Recent VM exits of ${name}">
-      ${[...trace].reverse().map(
-        (e) =>
-          html`<li>
-            <span>VMM: <code>${e.reason}</code> exit at t=${formatCount(e.time)} ns</span
-            ><span>${hex(e.detail >>> 0, 1)}</span>
-          </li>`,
-      )}
-    </ol>`;
+    const carried = disk ? (this.requestExits.get(name) ?? []) : [];
+    const row = (e: ExitTraceEntry) =>
+      html`<li>
+        <span>#${e.seq} VMM: <code>${e.reason}</code> exit at t=${formatCount(e.time)} ns</span
+        ><span>${hex(e.detail >>> 0, 1)}</span>
+      </li>`;
+    return html`${
+      trace.length
+        ? html`<ol class="trace" aria-label="Recent VM exits of ${name}">
+            ${[...trace].reverse().map(row)}
+          </ol>`
+        : nothing
+    }
+    ${
+      disk && carried.length
+        ? html`<ol class="trace linked" aria-label="VM exits of disk request ${disk.seq}">
+            <li>
+              <span
+                >Exits that carried disk request #${disk.seq} (${disk.op}, host LBA
+                ${disk.hostLba === null ? '—' : formatCount(disk.hostLba)})${exitRange(disk)}:</span
+              >
+            </li>
+            ${[...carried].reverse().map(row)}
+          </ol>`
+        : nothing
+    }`;
   }
 
   override render() {
@@ -380,6 +413,14 @@ export class IoPath extends LitElement {
       <div class="cols">${this.columns().map((c) => this.renderColumn(c))}</div>
     </section>`;
   }
+}
+
+/** " (exits #a–#b)": the VMM's numbers of the exits a request took, when known. */
+function exitRange(r: DiskRequestView): string {
+  if (r.firstExit == null || r.lastExit == null) return '';
+  return r.firstExit === r.lastExit
+    ? ` (exit #${r.firstExit})`
+    : ` (exits #${r.firstExit}–#${r.lastExit})`;
 }
 
 declare global {

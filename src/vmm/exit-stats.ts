@@ -7,6 +7,8 @@
  */
 
 export interface ExitEvent {
+  /** The domain's exit number (1 for its first): device models and back ends name the exits a request took by it. */
+  seq: number;
   /** Host time in ns (virtual in deterministic mode). */
   time: number;
   vcpu: number;
@@ -36,7 +38,7 @@ export class ExitStats {
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
     this.total++;
     if (this.capacity === 0) return;
-    this.ring[this.head] = { time, vcpu, reason, detail };
+    this.ring[this.head] = { seq: this.total, time, vcpu, reason, detail };
     this.head = (this.head + 1) % this.capacity;
   }
 

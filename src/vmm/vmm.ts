@@ -765,6 +765,11 @@ export class Vmm implements ExitSink {
     return this.domain(domid).exits.trace();
   }
 
+  /** The number of the domain's latest exit (ExitEvent.seq); 0 before its first or once it is gone. */
+  exitSeq(domid: number): number {
+    return this.domains.get(domid)?.exits.total ?? 0;
+  }
+
   onEvent(listener: ((port: number) => void) | null): void {
     this.dom0.events.listener = listener;
   }

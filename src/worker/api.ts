@@ -138,6 +138,8 @@ export type Callback<T> = (value: T) => unknown;
 
 /** One recent VM exit of a domain, as the VMM's bounded exit trace recorded it. */
 export interface ExitTraceEntry {
+  /** The domain's exit number: disk requests name their exits by it (firstExit…lastExit). */
+  seq: number;
   /** Host time in ns (virtual in deterministic mode). */
   time: number;
   vcpu: number;
@@ -161,7 +163,12 @@ export interface TabvisorApi {
   /** VM exits of a domain by reason ("port:com1", "hypercall:console_io.write", …). */
   exitCounters(domain: string): Promise<Record<string, number>>;
   /** The domain's most recent VM exits, oldest first; at most `limit` (the newest ones). */
-  exitTrace(domain: string, limit?: number): Promise<ExitTraceEntry[]>;
+  exitTrace(
+    domain: string,
+    limit?: number,
+    /** Only the exits numbered first…last (a disk request's firstExit…lastExit) still in the trace. */
+    range?: { readonly first: number; readonly last: number },
+  ): Promise<ExitTraceEntry[]>;
   /** Device model register accesses of an HVM domain, per device and register. */
   deviceAccesses(domain: string): Promise<Record<string, Record<string, number>>>;
   /** Domain created, changed state or gone. */
@@ -432,12 +439,23 @@ export class WorkerApi implements TabvisorApi {
     return s.vmm.exitCounters(s.toolstack.guest(domain).domid);
   }
 
-  async exitTrace(domain: string, limit?: number): Promise<ExitTraceEntry[]> {
+  async exitTrace(
+    domain: string,
+    limit?: number,
+    range?: { readonly first: number; readonly last: number },
+  ): Promise<ExitTraceEntry[]> {
     const s = await this.ready();
-    const trace = s.vmm.exitTrace(s.toolstack.guest(domain).domid);
+    const all = s.vmm.exitTrace(s.toolstack.guest(domain).domid);
+    const trace = range ? all.filter((e) => e.seq >= range.first && e.seq <= range.last) : all;
     const newest = limit === undefined ? trace : trace.slice(Math.max(0, trace.length - limit));
     // Copies: the ring's own objects stay in the worker.
-    return newest.map(({ time, vcpu, reason, detail }) => ({ time, vcpu, reason, detail }));
+    return newest.map(({ seq, time, vcpu, reason, detail }) => ({
+      seq,
+      time,
+      vcpu,
+      reason,
+      detail,
+    }));
   }
 
   async deviceAccesses(domain: string): Promise<Record<string, Record<string, number>>> {

@@ -44,6 +44,8 @@ function request(seq: number, partition: number, guestSector: number): DiskReque
     exits: 0,
     hypercalls: 1,
     grantOps: 2,
+    firstExit: null,
+    lastExit: null,
     hops: [
       { name: 'ring', t: 0 },
       { name: 'host-done', t: 0.4 },

@@ -70,4 +70,53 @@ describe('<io-path>: an HVM and a PV guest’s I/O, hop by hop', () => {
       sprout.dispose();
     }
   });
+
+  it('links each disk request to the VM exits that carried it: port accesses (HVM), the notify hypercall (PV)', async () => {
+    const sprout = await bootedClient('sprout');
+    const v = mount(new IoPath(), 1100, 900);
+    v.client = sprout;
+    try {
+      await sprout.run('xl create sprout-hvm');
+      await sprout.run('xl create sprout-pv');
+      sprout.startSampling(250);
+      const carried = (kind: 'hvm' | 'pv'): string => {
+        const ol = v.shadowRoot?.querySelector(`.col[data-kind="${kind}"] ol.trace.linked`);
+        return ol ? deepText(ol) : '';
+      };
+      // Sprout mounts its disk at boot; once it idles, its last request's exits are still in the VMM's trace.
+      const seen: Record<'hvm' | 'pv', string> = { hvm: '', pv: '' };
+      const catches = (kind: 'hvm' | 'pv', re: RegExp) => (): boolean => {
+        const text = carried(kind);
+        if (!re.test(text)) return false;
+        seen[kind] = text;
+        return true;
+      };
+      await until(catches('hvm', /port:ide0/), 'HVM exits linked to a request', 60_000);
+      await until(
+        catches('pv', /hypercall:event_channel_op\.send/),
+        'the PV notify linked to a request',
+        60_000,
+      );
+      for (const kind of ['hvm', 'pv'] as const) {
+        const text = seen[kind];
+        const m =
+          /disk request #(\d+) \((read|write|flush), host LBA ([\d,—]+)\) \(exits? #(\d+)(?:–#(\d+))?\)/.exec(
+            text,
+          );
+        expect(m, text).not.toBeNull();
+        const [first, last] = [Number(m?.[4]), Number(m?.[5] ?? m?.[4])];
+        // Every exit listed lies in the range the request names, and only its kind of exit is there.
+        const seqs = [...text.matchAll(/#(\d+) VMM: (\S+) exit/g)];
+        expect(seqs.length).toBeGreaterThan(0);
+        for (const [, seq, reason] of seqs) {
+          expect(Number(seq)).toBeGreaterThanOrEqual(first);
+          expect(Number(seq)).toBeLessThanOrEqual(last);
+          if (kind === 'hvm') expect(reason).toBe('port:ide0');
+        }
+      }
+    } finally {
+      v.remove();
+      sprout.dispose();
+    }
+  });
 });

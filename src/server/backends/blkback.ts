@@ -62,6 +62,15 @@ export interface BlkbackOptions {
   readonly onProblem?: (message: string) => void;
 }
 
+/** The notifications a request is charged with: the first request taken after them gets them all. */
+interface Charge {
+  readonly hypercalls: number;
+  /** performance.now() of the first. */
+  readonly notifiedAt: number | null;
+  readonly firstExit: number | null;
+  readonly lastExit: number | null;
+}
+
 export interface BlkbackStats {
   requests: number;
   responses: number;
@@ -116,6 +125,9 @@ export class Blkback {
   /** Notifications not yet charged to a request, and when the first of them came. */
   private unchargedNotifies = 0;
   private firstNotifyAt: number | null = null;
+  /** The guest's exit numbers (ExitEvent.seq) of the first and last uncharged notify. */
+  private firstNotifyExit: number | null = null;
+  private lastNotifyExit: number | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly opts: BlkbackOptions) {
@@ -286,7 +298,13 @@ export class Blkback {
 
   private notified(): void {
     this.stats.notificationsIn++;
-    if (this.unchargedNotifies++ === 0) this.firstNotifyAt = performance.now();
+    // The VMM ends the notifying guest's slice (HostEvents.onQueued), so its latest exit is the notify hypercall.
+    const exit = this.disk.currentExit();
+    if (this.unchargedNotifies++ === 0) {
+      this.firstNotifyAt = performance.now();
+      this.firstNotifyExit = exit;
+    }
+    this.lastNotifyExit = exit;
     this.processRing();
   }
 
@@ -326,15 +344,21 @@ export class Blkback {
   private take(req: BlkifRequestView): void {
     this.stats.requests++;
     this.inflight++;
-    const hypercalls = this.unchargedNotifies;
-    const notifiedAt = this.firstNotifyAt;
+    const charged: Charge = {
+      hypercalls: this.unchargedNotifies,
+      notifiedAt: this.firstNotifyAt,
+      firstExit: this.firstNotifyExit,
+      lastExit: this.lastNotifyExit,
+    };
     this.unchargedNotifies = 0;
     this.firstNotifyAt = null;
+    this.firstNotifyExit = null;
+    this.lastNotifyExit = null;
     const ring = this.ring;
     this.chain = this.chain.then(async () => {
       let status: number;
       try {
-        status = await this.perform(req, hypercalls, notifiedAt);
+        status = await this.perform(req, charged);
       } catch (e) {
         // A bug of ours must not become the guest's problem beyond this request.
         this.opts.onProblem?.(`vbd ${this.opts.domid}/${this.opts.devid}: ${String(e)}`);
@@ -361,11 +385,8 @@ export class Blkback {
   }
 
   /** Validates and executes one request; returns the blkif status. */
-  private async perform(
-    req: BlkifRequestView,
-    hypercalls: number,
-    notifiedAt: number | null,
-  ): Promise<number> {
+  private async perform(req: BlkifRequestView, charged: Charge): Promise<number> {
+    const { hypercalls, notifiedAt, firstExit, lastExit } = charged;
     const op = req.operation;
     const isData = op === BlkifOp.read || op === BlkifOp.write;
     const isFlush = op === BlkifOp.flush_diskcache || op === BlkifOp.write_barrier;
@@ -384,7 +405,7 @@ export class Blkback {
     }
     const start =
       req.sectorNumber <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(req.sectorNumber) : -1;
-    const extras = { hop: 'ring', hypercalls };
+    const extras = { hop: 'ring', hypercalls, firstExit, lastExit };
     const disk = this.disk;
     const writes = op !== BlkifOp.read;
 

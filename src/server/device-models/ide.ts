@@ -34,7 +34,10 @@ import { isaDevice, isaDtbDevice } from './isa-port-map';
  */
 
 /** What the model needs of its disk: a bounds-checked, traced guest disk. */
-export type IdeDisk = Pick<GuestDisk, 'sectors' | 'readonly' | 'admit' | 'execute' | 'hop'>;
+export type IdeDisk = Pick<
+  GuestDisk,
+  'sectors' | 'readonly' | 'admit' | 'execute' | 'hop' | 'currentExit'
+>;
 
 export interface IdeOptions {
   /** The master disk; null for an empty channel. */
@@ -148,6 +151,9 @@ export class IdeController implements IoreqHandler {
   private generation = 0;
   /** Port accesses since the last command finished: the exits the next command takes. */
   private exitsSinceIdle = 0;
+  /** The VMM's numbers (ExitEvent.seq) of the first and latest of those exits. */
+  private firstExit: number | null = null;
+  private lastExit: number | null = null;
 
   constructor(opts: IdeOptions) {
     this.master = opts.master;
@@ -325,6 +331,10 @@ export class IdeController implements IoreqHandler {
 
   private hit(name: (typeof REGISTER_NAMES)[number]): void {
     this.counter.hit(name);
+    // Each access is served inside the exit it caused, so the disk's exit clock names that exit.
+    const seq = this.master ? this.master.currentExit() : null;
+    if (this.exitsSinceIdle === 0) this.firstExit = seq;
+    this.lastExit = seq;
     this.exitsSinceIdle++;
   }
 
@@ -505,6 +515,8 @@ export class IdeController implements IoreqHandler {
   private complete(rec: IoRecord | null, hop: string): void {
     if (rec && this.master) {
       rec.exits = this.exitsSinceIdle;
+      rec.firstExit = this.firstExit;
+      rec.lastExit = this.lastExit;
       this.master.hop(rec, hop);
     }
     this.exitsSinceIdle = 0;

@@ -35,6 +35,9 @@ export interface DiskResult {
 export interface AdmitExtras {
   exits?: number;
   hypercalls?: number;
+  /** The exit numbers (Vmm.exitSeq) of the first and last exit charged to the request. */
+  firstExit?: number | null;
+  lastExit?: number | null;
   /** Name of the first hop (default "request"). */
   hop?: string;
 }
@@ -66,6 +69,11 @@ export class GuestDisk {
 
   get bytes(): number {
     return this.sectors * SECTOR_SIZE;
+  }
+
+  /** The guest's latest VMM exit number (null without an exit clock): called while an exit is being served, it names that exit. */
+  currentExit(): number | null {
+    return this.monitor.currentExit(this.id.domid);
   }
 
   /** Is [sector, sector + count) inside the guest's disk? */
@@ -102,6 +110,8 @@ export class GuestDisk {
         hostByteOffset: ok && !flush ? (this.start + sector) * SECTOR_SIZE : null,
         ...(extras.exits !== undefined ? { exits: extras.exits } : {}),
         ...(extras.hypercalls !== undefined ? { hypercalls: extras.hypercalls } : {}),
+        firstExit: extras.firstExit ?? null,
+        lastExit: extras.lastExit ?? null,
       },
       extras.hop ?? 'request',
     );

@@ -52,6 +52,13 @@ export interface IoRecord {
   hypercalls: number;
   /** PV: grant map + unmap operations the back end performed. */
   grantOps: number;
+  /**
+   * The domain's VMM exit numbers (ExitEvent.seq) of the first and last exit
+   * the request took: HVM, its trapped port accesses; PV, the notify
+   * hypercalls charged to it. Null where no exit clock is known.
+   */
+  firstExit: number | null;
+  lastExit: number | null;
   readonly hops: IoHop[];
 }
 
@@ -93,12 +100,20 @@ export interface DiskIoMonitorOptions {
   capacity?: number;
   /** Clock for hop times, ms (default performance.now). */
   now?: () => number;
+  /** A domain's latest VMM exit number (Vmm.exitSeq), to name the exits a request took. */
+  exitClock?: (domid: number) => number;
 }
 
 export type IoRecordInit = Omit<
   IoRecord,
-  'seq' | 'status' | 'exits' | 'hypercalls' | 'grantOps' | 'hops' | 'error'
-> & { exits?: number; hypercalls?: number; grantOps?: number };
+  'seq' | 'status' | 'exits' | 'hypercalls' | 'grantOps' | 'hops' | 'error' | 'firstExit' | 'lastExit'
+> & {
+  exits?: number;
+  hypercalls?: number;
+  grantOps?: number;
+  firstExit?: number | null;
+  lastExit?: number | null;
+};
 
 const zero = (): VbdCounters => ({
   rd: 0,
@@ -118,10 +133,13 @@ export class DiskIoMonitor {
   private seq = 0;
   private readonly vbds = new Map<string, VbdInfo>();
   private listeners: ((r: IoRecord) => void)[] = [];
+  /** Set by the toolstack once the VMM is known (Vmm.exitSeq). */
+  exitClock: ((domid: number) => number) | null;
 
   constructor(opts: DiskIoMonitorOptions = {}) {
     this.capacity = opts.capacity ?? 512;
     this.now = opts.now ?? (() => performance.now());
+    this.exitClock = opts.exitClock ?? null;
     this.ring = new Array<IoRecord | undefined>(this.capacity);
   }
 
@@ -153,6 +171,8 @@ export class DiskIoMonitor {
       exits: init.exits ?? 0,
       hypercalls: init.hypercalls ?? 0,
       grantOps: init.grantOps ?? 0,
+      firstExit: init.firstExit ?? null,
+      lastExit: init.lastExit ?? null,
       hops: [{ name: firstHop, t: this.now() }],
     };
     if (this.capacity > 0) {
@@ -160,6 +180,11 @@ export class DiskIoMonitor {
       this.head = (this.head + 1) % this.capacity;
     }
     return rec;
+  }
+
+  /** The domain's latest exit number, or null without an exit clock. */
+  currentExit(domid: number): number | null {
+    return this.exitClock ? this.exitClock(domid) : null;
   }
 
   hop(rec: IoRecord, name: string): void {

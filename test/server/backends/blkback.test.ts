@@ -328,10 +328,14 @@ describe('blkback: notification hold-off (req_event / rsp_event)', () => {
 
   it('asks for the next request (req_event = req_cons + 1) and takes a batch on one notification', async () => {
     const r = await rig();
+    // The guest's latest VMM exit when each notification reaches the back end: its notify hypercall.
+    let exitSeq = 10;
+    r.monitor.exitClock = () => exitSeq;
     const g = r.front.grantData(0);
     r.front.queue({ op: BlkifOp.read, id: 1n, sector: 0, segs: [{ gref: g, first: 0, last: 0 }] });
     expect(r.front.push()).toBe(true);
     await r.pump();
+    exitSeq = 20;
     expect(r.front.reqEvent).toBe(2);
     // Pretend the back end is busy (it asked for nothing): the front queues three without notifying.
     r.front.reqEvent = 100;
@@ -359,6 +363,13 @@ describe('blkback: notification hold-off (req_event / rsp_event)', () => {
         .slice(-3)
         .map((x) => x.hypercalls),
     ).toEqual([1, 0, 0]);
+    // …and so is the exit that hypercall was: the I/O path view links request and exit by it.
+    expect(r.monitor.trace().map((x) => [x.firstExit, x.lastExit])).toEqual([
+      [10, 10],
+      [20, 20],
+      [null, null],
+      [null, null],
+    ]);
   });
 
   it('counts VBD_OO when requests wait for a free slot, and still answers them all', async () => {

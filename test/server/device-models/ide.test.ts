@@ -225,6 +225,9 @@ describe('IDE commands', () => {
 
   it('writes with WRITE SECTORS EXT (LBA48): first block without an interrupt, completion with one', async () => {
     const { drv, guest, p, host, line, irq, monitor } = await rig();
+    // Each port access is one VM exit; the VMM's exit clock numbers them.
+    let exitSeq = 500;
+    monitor.exitClock = () => ++exitSeq;
     const data = pattern(12, 3 * 512);
     drv.taskfile48(1000, 3);
     drv.outb(7, C.WRITE_SECTORS_EXT);
@@ -250,6 +253,9 @@ describe('IDE commands', () => {
     });
     // 9 taskfile writes + command + 768 data words + 2 status reads + altstatus polls: all counted.
     expect(rec?.exits).toBeGreaterThanOrEqual(9 + 1 + 768 + 2);
+    // The request names exactly the exits it took: the first taskfile write to its last access.
+    expect(rec?.firstExit).toBe(501);
+    expect((rec?.lastExit ?? 0) - (rec?.firstExit ?? 0) + 1).toBe(rec?.exits);
     expect(rec?.hops.map((h) => h.name)).toEqual([
       'command',
       'data-in',
