@@ -6,7 +6,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need=()
 for pkg in chromium gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc \
-  device-tree-compiler mtools dosfstools gdisk make; do
+  device-tree-compiler mtools dosfstools gdisk make tshark; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

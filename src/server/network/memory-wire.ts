@@ -1,0 +1,89 @@
+import { isWireFrameLength, newHostWireCounters, type HostWire } from './host-wire';
+
+/**
+ * The in-memory host wire for Node and tests: a shared segment like the
+ * browser's BroadcastChannel, where a frame sent by one end reaches every
+ * other end (never the sender), as a copy, in a microtask, so nothing is
+ * delivered while the sender is still on the stack.
+ */
+export class MemoryWireSegment {
+  private readonly ends = new Set<MemoryWire>();
+  private joined = 0;
+
+  constructor(readonly name = 'memory-wire') {}
+
+  /** A new end on this segment. */
+  join(): MemoryWire {
+    const end = new MemoryWire(this, `${this.name}#${++this.joined}`);
+    this.ends.add(end);
+    return end;
+  }
+
+  /** @internal */
+  leave(end: MemoryWire): void {
+    this.ends.delete(end);
+  }
+
+  /** @internal */
+  carry(from: MemoryWire, frame: Uint8Array): void {
+    for (const end of this.ends) {
+      if (end === from) continue;
+      const copy = frame.slice();
+      queueMicrotask(() => end.arrive(copy));
+    }
+  }
+}
+
+export class MemoryWire implements HostWire {
+  readonly counters = newHostWireCounters();
+  readonly description: string;
+  private readonly listeners = new Set<(frame: Uint8Array) => void>();
+  private closed = false;
+
+  /** Two ends of one cable (two tabs on one LAN). */
+  static pair(name?: string): [MemoryWire, MemoryWire] {
+    const segment = new MemoryWireSegment(name);
+    return [segment.join(), segment.join()];
+  }
+
+  /** @internal Use MemoryWireSegment.join() or MemoryWire.pair(). */
+  constructor(
+    private readonly segment: MemoryWireSegment,
+    readonly endName: string,
+  ) {
+    this.description = `in-memory wire ${endName}`;
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.counters.sentFrames++;
+    this.counters.sentBytes += frame.length;
+    this.segment.carry(this, frame);
+  }
+
+  onReceive(listener: (frame: Uint8Array) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.segment.leave(this);
+  }
+
+  /** @internal A frame from another end. */
+  arrive(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (!isWireFrameLength(frame.length)) {
+      this.counters.ignored++;
+      return;
+    }
+    this.counters.receivedFrames++;
+    this.counters.receivedBytes += frame.length;
+    for (const listener of [...this.listeners]) listener(frame);
+  }
+}
