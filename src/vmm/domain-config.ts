@@ -14,8 +14,8 @@ export interface DtbDevice {
   size: number;
   /** PLIC source number, if the device interrupts. */
   irq?: number;
-  /** Extra properties: numbers become u32 cells, strings string(-list)s. */
-  props?: Record<string, number | number[] | string | string[]>;
+  /** Extra properties: numbers become u32 cells, strings string(-list)s, bytes stay bytes (local-mac-address). */
+  props?: Record<string, number | number[] | string | string[] | Uint8Array>;
 }
 
 export interface DomainConfig {

@@ -113,6 +113,7 @@ export function buildGuestDtb(o: GuestDtbOptions): Uint8Array {
     for (const [k, v] of Object.entries(d.props ?? {})) {
       if (typeof v === 'number') node.setU32(k, v);
       else if (typeof v === 'string') node.setString(k, v);
+      else if (v instanceof Uint8Array) node.set(k, v.slice());
       else if (v.every((x): x is number => typeof x === 'number')) node.setU32(k, ...v);
       else node.setStrings(k, v as string[]);
     }

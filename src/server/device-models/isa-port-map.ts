@@ -80,7 +80,8 @@ export const ISA_DEVICES: readonly IsaDevice[] = [
     // QEMU's PC places its first ISA NE2000 at 0x300 with IRQ 9 (hw/i386/pc.c ne2000_irq[]).
     isaIrq: 9,
     isaMemory: [],
-    model: null,
+    // No static props: `local-mac-address` differs per guest, so whoever wires the model adds it.
+    model: 'ne2000.ts',
     dtbName: 'ethernet',
     compatible: ['tabvisor,ne2000'],
   },
@@ -143,7 +144,7 @@ export interface IsaDtbOptions {
   /** Guest-physical base of ISA memory, for devices that decode some (the VGA text buffer). */
   isaMemoryBase?: number;
   /** Extra properties (e.g. the VGA's framebuffer address, which the VM server chooses). */
-  props?: Record<string, number | number[] | string | string[]>;
+  props?: DtbDevice['props'];
 }
 
 /**
@@ -157,7 +158,7 @@ export function isaDtbDevice(id: IsaDeviceId, opts: IsaDtbOptions = {}): DtbDevi
   const ioBase = opts.isaIoBase ?? ISA_IO_BASE;
   const first = d.ports[0];
   if (!first) throw new RangeError(`${id} has no ports`);
-  const props: Record<string, number | number[] | string | string[]> = {
+  const props: NonNullable<DtbDevice['props']> = {
     ...d.dtbProps,
     'tabvisor,isa-ports': d.ports.flatMap((p) => [p.start, p.size]),
   };
