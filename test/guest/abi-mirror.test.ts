@@ -138,6 +138,9 @@ const GROUPS: [string, Group, (k: string) => string][] = [
   ['XenbusState', abi.XenbusState, (k) => `XenbusState${k}`],
   ['BlkifOp', abi.BlkifOp, (k) => `BLKIF_OP_${k.toUpperCase()}`],
   ['BlkifStatus', abi.BlkifStatus, (k) => `BLKIF_RSP_${k.toUpperCase()}`],
+  ['NetifTxFlag', abi.NetifTxFlag, (k) => `NETTXF_${k}`],
+  ['NetifRxFlag', abi.NetifRxFlag, (k) => `NETRXF_${k}`],
+  ['NetifStatus', abi.NetifStatus, (k) => `NETIF_RSP_${k.toUpperCase()}`],
   ['XsType', xsWire.XsType, (k) => `XS_${k}`],
 ];
 
@@ -195,6 +198,7 @@ const STRUCTS: [string, Group, string, Record<string, string>?][] = [
   ['BlkifResponse', abi.BlkifResponse, 'struct blkif_response'],
   ['NetifTxRequest', abi.NetifTxRequest, 'struct netif_tx_request', { size_: 'size' }],
   ['NetifTxResponse', abi.NetifTxResponse, 'struct netif_tx_response'],
+  ['NetifExtraInfo', abi.NetifExtraInfo, 'struct netif_extra_info'],
   ['NetifRxRequest', abi.NetifRxRequest, 'struct netif_rx_request'],
   ['NetifRxResponse', abi.NetifRxResponse, 'struct netif_rx_response'],
   [
@@ -248,6 +252,11 @@ function staticAsserts(): string[] {
   // ringSlots(): the C macro __RING_SIZE must give the same slot count for the blkif ring.
   lines.push(
     `_Static_assert(__RING_SIZE(blkif, 4096) == ${abi.ringSlots(abi.BlkifRequest.size)}, "ringSlots(blkif)");`,
+    // …and for netif's two rings, whose slots are the unions of request and response.
+    `_Static_assert(__RING_SIZE(netif_tx, 4096) == ${abi.NET_TX_RING_SIZE}, "NET_TX_RING_SIZE");`,
+    `_Static_assert(__RING_SIZE(netif_rx, 4096) == ${abi.NET_RX_RING_SIZE}, "NET_RX_RING_SIZE");`,
+    `_Static_assert(sizeof(union netif_tx_sring_entry) == ${abi.NetifTxRequest.size}, "TX slot");`,
+    `_Static_assert(sizeof(union netif_rx_sring_entry) == ${abi.NetifRxResponse.size}, "RX slot");`,
   );
   return lines;
 }

@@ -153,29 +153,85 @@ DEFINE_RING_TYPES(blkif, struct blkif_request, struct blkif_response);
 
 /* ---- io/netif.h -------------------------------------------------------- */
 
+/*
+ * One frame is one TX request: a whole Ethernet frame (no FCS, at most
+ * 1514 bytes) inside one granted page, offset + size <= 4096. Multi-slot
+ * frames (more_data) and extra-info slots are not offered by Tabvisor's
+ * netback and get NETIF_RSP_ERROR. RX: the back end copies a frame to
+ * offset 0 of the page granted by the next RX request; status = length.
+ * TX and RX share the one event channel.
+ */
+
+/* netif_tx_request.flags */
+#define NETTXF_csum_blank 1       /* protocol checksum field is blank */
+#define NETTXF_data_validated 2   /* protocol checksum validated */
+#define NETTXF_more_data 4        /* more slots follow for this frame */
+#define NETTXF_extra_info 8       /* a netif_extra_info slot follows */
+
+/* netif_rx_response.flags */
+#define NETRXF_data_validated 1
+#define NETRXF_csum_blank 2
+#define NETRXF_more_data 4
+#define NETRXF_extra_info 8
+
+#define NETIF_RSP_DROPPED (-2)
+#define NETIF_RSP_ERROR (-1)
+#define NETIF_RSP_OKAY 0
+#define NETIF_RSP_NULL 1          /* no response: used for an extra-info slot */
+
 struct netif_tx_request {
-    grant_ref_t gref;
-    uint16_t offset;
-    uint16_t flags;
-    uint16_t id;
-    uint16_t size;
+    grant_ref_t gref;         /* page holding the frame */
+    uint16_t offset;          /* of the frame in that page */
+    uint16_t flags;           /* NETTXF_* */
+    uint16_t id;              /* echoed in the response */
+    uint16_t size;            /* frame bytes */
 };
 
 struct netif_tx_response {
     uint16_t id;
-    int16_t status;
+    int16_t status;           /* NETIF_RSP_* */
 };
 
+/* The slot after a request flagged NETTXF_extra_info (GSO, multicast…; none offered). */
+struct netif_extra_info {
+    uint8_t type;             /* XEN_NETIF_EXTRA_TYPE_* */
+    uint8_t flags;            /* XEN_NETIF_EXTRA_FLAG_* */
+    union {
+        struct { uint16_t size; uint8_t type; uint8_t pad; uint16_t features; } gso;
+        struct { uint8_t addr[6]; } mcast;
+        uint16_t pad[3];
+    } u;
+};
+#define XEN_NETIF_EXTRA_FLAG_MORE 1  /* another extra-info slot follows */
+
 struct netif_rx_request {
-    uint16_t id;
-    grant_ref_t gref;
+    uint16_t id;              /* echoed in the response */
+    uint16_t pad;
+    grant_ref_t gref;         /* page the back end copies a frame into */
 };
 
 struct netif_rx_response {
     uint16_t id;
-    uint16_t offset;
-    uint16_t flags;
-    int16_t status;
+    uint16_t offset;          /* of the frame in the page (0) */
+    uint16_t flags;           /* NETRXF_* */
+    int16_t status;           /* > 0: bytes received; < 0: NETIF_RSP_* */
 };
+
+DEFINE_RING_TYPES(netif_tx, struct netif_tx_request, struct netif_tx_response);
+DEFINE_RING_TYPES(netif_rx, struct netif_rx_request, struct netif_rx_response);
+
+/* __RING_SIZE(netif_tx, 4096) and __RING_SIZE(netif_rx, 4096), as plain numbers. */
+#define NET_TX_RING_SIZE 256
+#define NET_RX_RING_SIZE 256
+
+_Static_assert(sizeof(struct netif_tx_request) == 12, "netif_tx_request is 12 bytes");
+_Static_assert(sizeof(struct netif_tx_response) == 4, "netif_tx_response is 4 bytes");
+_Static_assert(sizeof(struct netif_extra_info) == 8, "netif_extra_info is 8 bytes");
+_Static_assert(sizeof(struct netif_rx_request) == 8, "netif_rx_request is 8 bytes");
+_Static_assert(sizeof(struct netif_rx_response) == 8, "netif_rx_response is 8 bytes");
+_Static_assert(sizeof(union netif_tx_sring_entry) == 12, "a TX slot is 12 bytes");
+_Static_assert(sizeof(union netif_rx_sring_entry) == 8, "an RX slot is 8 bytes");
+_Static_assert(__RING_SIZE(netif_tx, 4096) == NET_TX_RING_SIZE, "NET_TX_RING_SIZE");
+_Static_assert(__RING_SIZE(netif_rx, 4096) == NET_RX_RING_SIZE, "NET_RX_RING_SIZE");
 
 #endif

@@ -62,5 +62,37 @@ export const BlkifResponse = { id: 0, operation: 8, status: 10, size: 16 } as co
 /** netif TX/RX layouts (netif.h). */
 export const NetifTxRequest = { gref: 0, offset: 4, flags: 6, id: 8, size_: 10, size: 12 } as const;
 export const NetifTxResponse = { id: 0, status: 2, size: 4 } as const;
-export const NetifRxRequest = { id: 0, gref: 4, size: 8 } as const;
+export const NetifRxRequest = { id: 0, pad: 2, gref: 4, size: 8 } as const;
 export const NetifRxResponse = { id: 0, offset: 2, flags: 4, status: 6, size: 8 } as const;
+/**
+ * `struct netif_extra_info`: the slot that follows a TX request flagged
+ * NETTXF_extra_info (GSO, multicast, hash options) — type, flags, then a
+ * 6-byte union. Tabvisor offers none of those options.
+ */
+export const NetifExtraInfo = { type: 0, flags: 1, u: 2, size: 8 } as const;
+/** netif_extra_info.flags: another extra-info slot follows this one. */
+export const XEN_NETIF_EXTRA_FLAG_MORE = 1;
+/**
+ * Slots of the one-page TX and RX rings (netif.h NET_TX_RING_SIZE /
+ * NET_RX_RING_SIZE): a TX slot is the union of request (12 bytes), response
+ * (4) and netif_extra_info (8), an RX slot request and response (8 each) —
+ * 256 slots each.
+ */
+export const NET_TX_RING_SIZE = ringSlots(NetifTxRequest.size);
+export const NET_RX_RING_SIZE = ringSlots(NetifRxResponse.size);
+/** `netif_tx_request.flags` (NETTXF_*). */
+export const NetifTxFlag = {
+  csum_blank: 1,
+  data_validated: 2,
+  more_data: 4,
+  extra_info: 8,
+} as const;
+/** `netif_rx_response.flags` (NETRXF_*). */
+export const NetifRxFlag = {
+  data_validated: 1,
+  csum_blank: 2,
+  more_data: 4,
+  extra_info: 8,
+} as const;
+/** `status` of a TX response, and of an RX response that failed (NETIF_RSP_*); RX success is the byte count. */
+export const NetifStatus = { dropped: -2, error: -1, okay: 0, null: 1 } as const;
