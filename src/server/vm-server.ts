@@ -13,6 +13,8 @@ import type { HostFiles } from './shell/host-files.ts';
 import { MemoryChunkStore } from './storage/memory-chunk-store.ts';
 import { Storage } from './storage/storage.ts';
 import { sizeText } from './shell/disk-commands.ts';
+import { HostNetwork } from './network/host-network.ts';
+import type { HostWire } from './network/host-wire.ts';
 
 /**
  * Boot of the whole server, in DESIGN.md's order: the VMM first, then the VM
@@ -54,6 +56,14 @@ export interface VmServerOptions {
   readonly diskSizeBytes?: number;
   /** Files outside the VM server's tree, for disk export / import (Node). */
   readonly hostFiles?: HostFiles;
+  /**
+   * The host network wire the host NIC eth0 is cabled to (the worker: a
+   * BroadcastChannel shared by this origin's tabs). None: guests still reach
+   * each other and Domain-0 on xenbr0.
+   */
+  readonly hostWire?: HostWire | null;
+  /** Salt of guests' default MACs (random by default; tests fix it). */
+  readonly macSalt?: number;
   /** Start the guests marked autostart (default true). */
   readonly autostart?: boolean;
   /** Seed a fresh tree with the Sprout definitions (default true). */
@@ -75,6 +85,7 @@ export class VmServer implements ShellHost {
     readonly xenstore: XenStore,
     readonly toolstack: Toolstack,
     readonly storage: Storage,
+    readonly network: HostNetwork,
     readonly files: FileStore,
     readonly log: BootLog,
     readonly hostname: string,
@@ -172,13 +183,21 @@ export class VmServer implements ShellHost {
         ` on ${storage.hostDisk.description}`,
     );
 
-    const toolstack = new Toolstack(vmm, xenstore, files, log, storage);
+    // The host network: xenbr0 with Domain-0 on it, and the host NIC on the wire.
+    const network = new HostNetwork({
+      wire: opts.hostWire ?? null,
+      ...(opts.macSalt !== undefined ? { macSalt: opts.macSalt } : {}),
+    });
+    for (const line of network.describe()) report('storage', 'done', `host network: ${line}`);
+
+    const toolstack = new Toolstack(vmm, xenstore, files, log, storage, network);
     const server = new VmServer(
       vmm,
       vmmOptions,
       xenstore,
       toolstack,
       storage,
+      network,
       files,
       log,
       opts.hostname ?? 'dom0',
@@ -243,6 +262,7 @@ export class VmServer implements ShellHost {
     this.toolstack.destroyAll();
     await this.toolstack.settled();
     await this.vmm.stop();
+    this.network.close();
     try {
       await this.storage.close();
     } catch (e) {

@@ -15,6 +15,7 @@ import { IdbChunkStore } from '../server/storage/idb-chunk-store.ts';
 import type { IoRecord } from '../server/storage/io-trace.ts';
 import { MemoryChunkStore } from '../server/storage/memory-chunk-store.ts';
 import { OpfsChunkStore } from '../server/storage/opfs-chunk-store.ts';
+import { BroadcastChannelWire } from '../server/network/broadcast-channel-wire.ts';
 import type { DiskChoice } from '../server/vm-server.ts';
 import {
   CanvasPainter,
@@ -49,6 +50,11 @@ export interface BootOptions {
   readonly disk?: 'auto' | 'opfs' | 'indexeddb' | 'memory';
   /** OPFS directory / IndexedDB database of the host disk (default DATABASE-disk, else tabvisor-disk). */
   readonly diskName?: string;
+  /**
+   * The host network wire: a BroadcastChannel of this name, shared by every
+   * tab of this origin (default "tabvisor-wire"); null: no host NIC.
+   */
+  readonly wire?: string | null;
 }
 
 /** One GPT partition of the host disk, for the desktop's disk map. */
@@ -358,8 +364,13 @@ export class WorkerApi implements TabvisorApi {
           (options.database !== undefined ? `${options.database}-disk` : 'tabvisor-disk');
         const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
           ?.hardwareConcurrency;
+        const wireName = options.wire === undefined ? 'tabvisor-wire' : options.wire;
         const server = await VmServer.boot({
           files,
+          hostWire:
+            wireName !== null && BroadcastChannelWire.isAvailable()
+              ? new BroadcastChannelWire({ channelName: wireName })
+              : null,
           disk: (): Promise<DiskChoice> => chooseDisk(diskKind, diskName),
           images: new FetchImageSource(options.imagesBaseUrl ?? defaultImagesUrl(), ['sprout.elf']),
           autostart: options.autostart ?? true,

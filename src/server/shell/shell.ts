@@ -11,6 +11,8 @@ import type { HostFiles } from './host-files.ts';
 import type { ByteInput } from './byte-input.ts';
 import { fileCommands } from './file-commands.ts';
 import { miscCommands } from './misc-commands.ts';
+import { networkCommands } from './network-commands.ts';
+import type { HostNetwork } from '../network/host-network.ts';
 import { parseCommandLine, type Redirect } from './shell-parser.ts';
 import { BufferSink, type CommandIo, type Sink } from './shell-io.ts';
 import { xlCommand, XL_SUMMARY } from './xl-command.ts';
@@ -31,6 +33,8 @@ export interface ShellHost {
   readonly vmm: Vmm;
   /** The host disk and the guest disks on it. */
   readonly storage: Storage;
+  /** xenbr0, Domain-0's interface on it and the host NIC. */
+  readonly network: HostNetwork;
   /** Files outside the VM server's tree (Node); null in the browser. */
   readonly hostFiles: HostFiles | null;
   readonly hostname: string;
@@ -63,7 +67,8 @@ export class Dom0Shell {
   private currentCommand: AbortController | null = null;
 
   constructor(readonly host: ShellHost) {
-    for (const c of [...fileCommands, ...miscCommands]) this.commands.set(c.name, c);
+    for (const c of [...fileCommands, ...miscCommands, ...networkCommands])
+      this.commands.set(c.name, c);
     this.commands.set('xl', {
       name: 'xl',
       summary: XL_SUMMARY,

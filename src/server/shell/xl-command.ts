@@ -195,6 +195,35 @@ const subs: Record<string, Sub> = {
       return Promise.resolve(0);
     },
   },
+  'network-list': {
+    usage: 'network-list DOMAIN',
+    summary:
+      "list a domain's network interfaces (the back end's xenstore state, and where its port is)",
+    opts: '',
+    run(a, io, sh) {
+      const d = sh.host.toolstack.guest(oneDomain(a));
+      const xs = sh.host.xenstore.connect(0);
+      try {
+        // xl's columns (xl_cmdimpl.c main_networklist), then what the bridge knows of the port.
+        io.stdout.write(
+          'Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref BE-path                        port      model\n',
+        );
+        for (const v of d.config.vif) {
+          const be = `/local/domain/0/backend/vif/${d.domid}/${v.devid}`;
+          const fe = `/local/domain/${d.domid}/device/vif/${v.devid}`;
+          const read = (p: string): string => xs.tryReadString(p) ?? '-1';
+          const nic = d.nics.find((n) => n.devid === v.devid);
+          const refs = `${read(`${fe}/tx-ring-ref`)}/${read(`${fe}/rx-ring-ref`)}`;
+          io.stdout.write(
+            `${String(v.devid).padEnd(4)}0  ${read(`${be}/mac`).padEnd(18)}${String(v.devid).padStart(6)} ${read(`${be}/state`).padStart(5)} ${read(`${fe}/event-channel`).padStart(6)}   ${refs.padEnd(15)} ${be.padEnd(30)} ${(nic?.portName ?? '-').padEnd(9)} ${nic?.kind ?? '-'}\n`,
+          );
+        }
+      } finally {
+        xs.close();
+      }
+      return Promise.resolve(0);
+    },
+  },
   console: {
     usage: 'console [-t pv|serial] [-n NUM] DOMAIN',
     summary: "attach to a domain's console (Ctrl-] detaches)",

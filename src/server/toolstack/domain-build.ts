@@ -1,6 +1,7 @@
 import { ConfigError, ConfigWarning, type SourcePosition } from '../config/config-error.ts';
 import type { Located } from '../config/parser.ts';
 import type { XlConfig } from '../config/xl-config.ts';
+import { DEFAULT_BRIDGE } from '../config/vif-spec.ts';
 import { MAX_VCPUS, type DomainConfig, type DtbDevice } from '../../vmm/domain-config.ts';
 
 /**
@@ -72,6 +73,7 @@ export function checkPlatform(cfg: XlConfig): PlatformCheck {
   if (cfg.maxvcpus > cfg.vcpus) {
     warn('maxvcpus', `vCPU hotplug is not supported: the guest gets vcpus = ${cfg.vcpus}`);
   }
+  checkVifs(cfg, warn);
   return { warnings };
 }
 
@@ -101,4 +103,40 @@ export function toDomainConfig(cfg: XlConfig, inputs: BuildInputs): DomainConfig
   if (cfg.uuid !== undefined) out.uuid = cfg.uuid;
   if (inputs.stdoutPath !== undefined) out.stdoutPath = inputs.stdoutPath;
   return out;
+}
+
+/** NIC models an HVM guest may ask for and get as the one ISA NE2000 we emulate. */
+const NE2000_MODELS = new Set(['ne2k_isa', 'ne2k_pci']);
+
+/**
+ * vif = [...]: every NIC joins the one bridge, xenbr0; an HVM guest has one
+ * ISA slot for an NE2000 (port 0x300, IRQ 9), so one emulated NIC.
+ */
+function checkVifs(cfg: XlConfig, warn: (key: string, detail: string) => void): void {
+  const pos = positionOf(cfg, 'vif');
+  for (const v of cfg.vif) {
+    if (v.bridge !== DEFAULT_BRIDGE)
+      throw err(
+        cfg,
+        pos,
+        `vif ${v.devid}: bridge ${v.bridge} does not exist (the VM server has ${DEFAULT_BRIDGE})`,
+      );
+  }
+  if (cfg.type !== 'hvm') return;
+  const emulated = cfg.vif.filter((v) => (v.type ?? 'ioemu') === 'ioemu');
+  if (emulated.length > 1)
+    throw err(
+      cfg,
+      pos,
+      `an HVM guest gets one emulated NIC (an NE2000 at port 0x300, IRQ 9); got ${emulated.length} vifs`,
+    );
+  if (cfg.vif.length > emulated.length)
+    throw err(
+      cfg,
+      pos,
+      'type=vif (a PV NIC) needs a PV guest: Sprout HVM drives the emulated NE2000',
+    );
+  const model = emulated[0]?.model;
+  if (model !== undefined && !NE2000_MODELS.has(model))
+    warn('vif', `NIC model ${model} is not emulated: the guest gets an NE2000 (ISA)`);
 }

@@ -29,6 +29,15 @@ import type { HvmDeviceModel } from './hvm-device.ts';
 import { buildHvmPlatform, type HvmPlatform } from './hvm-platform.ts';
 import { XenconsBackend } from './xencons-backend.ts';
 import { WiredIde } from './ide-device.ts';
+import {
+  EmulatedNic,
+  PvNic,
+  netTotals,
+  vifMac,
+  type GuestNic,
+  type NetTotals,
+} from './guest-nics.ts';
+import type { HostNetwork } from '../network/host-network.ts';
 import { isaIrqToPlic } from '../device-models/isa-port-map.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { VbdTotals } from '../storage/io-trace.ts';
@@ -73,6 +82,10 @@ export interface ManagedDomain {
   readonly devices: readonly HvmDeviceModel[];
   /** HVM with a disk: the primary IDE channel (also in `devices`). */
   readonly ide: WiredIde | null;
+  /** HVM with a vif: the emulated NE2000 (its model also in `devices`). */
+  readonly ne2000: EmulatedNic | null;
+  /** Every NIC on xenbr0: the NE2000, or a PV guest's netbacks (replaced on reboot). */
+  nics: GuestNic[];
   readonly hvm: HvmPlatform | null;
   ioreqServers: IoreqServer[];
   pv: PvBackends | null;
@@ -113,9 +126,12 @@ export interface DomainRow extends DomainInfo {
   readonly nics: number;
   /** xentop's VBD counters, from the storage's I/O monitor. */
   readonly vbd: VbdTotals;
+  /** xentop's NETS / NETTX / NETRX (bytes), from the NICs on xenbr0. */
+  readonly net: NetTotals;
 }
 
 const NO_VBD: VbdTotals = { VBDS: 0, VBD_OO: 0, VBD_RD: 0, VBD_WR: 0, VBD_RSECT: 0, VBD_WSECT: 0 };
+const NO_NET: NetTotals = { NETS: 0, NETTX: 0, NETRX: 0 };
 
 /** The domain a partition is the disk of: running (domid) or only configured (null). */
 export interface PartitionOwner {
@@ -154,6 +170,8 @@ export class Toolstack {
     readonly log: BootLog,
     /** The host disk and guest disks; without it `disk = [...]` entries are only written to xenstore. */
     readonly storage: Storage | null = null,
+    /** xenbr0 and the host NIC; without it `vif = [...]` entries are only written to xenstore. */
+    readonly network: HostNetwork | null = null,
   ) {
     this.events = new Dom0Events(vmm);
     this.xs = xenstore.connect(0);
@@ -233,6 +251,7 @@ export class Toolstack {
           disks: 0,
           nics: 0,
           vbd: NO_VBD,
+          net: NO_NET,
         };
       }
       return {
@@ -242,6 +261,7 @@ export class Toolstack {
         disks: d?.config.disk.length ?? 0,
         nics: d?.config.vif.length ?? 0,
         vbd: this.storage?.vbdTotals(info.id) ?? NO_VBD,
+        net: d ? netTotals(d.nics) : NO_NET,
       };
     });
   }
@@ -357,7 +377,7 @@ export class Toolstack {
   /**
    * Gives the domain its disks: HVM the IDE controller on the guest disk
    * (IRQ 14 on the PLIC), PV one blkback per entry (its xenstore
-   * directories are written by writeDevices first).
+   * directories are written by writeDisks first).
    */
   private async attachDisks(rec: ManagedDomain): Promise<void> {
     const storage = this.storage;
@@ -434,7 +454,18 @@ export class Toolstack {
       hvm && this.storage && cfg.disk.length > 0
         ? new WiredIde(() => this.vmm.requestService())
         : null;
-    const devices: readonly HvmDeviceModel[] = [...(hvm?.devices ?? []), ...(ide ? [ide] : [])];
+    const vif0 = cfg.vif[0];
+    const ne2000 =
+      hvm && this.network && vif0
+        ? new EmulatedNic(this.network, vif0, vifMac(cfg, vif0, this.network), (irq, level) => {
+            if (domid > 0) this.vmm.setIrqLevel(domid, irq, level);
+          })
+        : null;
+    const devices: readonly HvmDeviceModel[] = [
+      ...(hvm?.devices ?? []),
+      ...(ide ? [ide] : []),
+      ...(ne2000 ? [ne2000.device] : []),
+    ];
     const domCfg = toDomainConfig(cfg, {
       kernel,
       ...(ramdisk ? { ramdisk } : {}),
@@ -460,6 +491,8 @@ export class Toolstack {
       console,
       devices,
       ide,
+      ne2000,
+      nics: [],
       hvm,
       ioreqServers: [],
       pv: null,
@@ -489,11 +522,14 @@ export class Toolstack {
       console.inputRoute = (bytes) => this.routeInput(rec, bytes);
       this.domains.set(domid, rec);
       this.setupRuntime(rec);
-      this.writeDevices(rec);
+      this.writeDisks(rec);
+      this.writeNics(rec);
+      this.attachNics(rec);
       await this.attachDisks(rec);
       if (!opts.paused) this.vmm.unpause(domid);
     } catch (e) {
       this.domains.delete(domid);
+      this.detachNics(rec);
       await this.detachDisks(domid);
       this.teardownRuntime(rec);
       rec.unhookConsole();
@@ -571,8 +607,8 @@ export class Toolstack {
     rec.pv = { conn, xenstore: ring, xenstorePort: xsPort, console: cons, consolePort: consPort };
   }
 
-  /** Front and back directories of the configured disks and NICs (their back ends come with the storage and network work). */
-  private writeDevices(rec: ManagedDomain): void {
+  /** Front and back directories of the configured disks (before their back ends start). */
+  private writeDisks(rec: ManagedDomain): void {
     const { domid, config: cfg } = rec;
     for (const d of cfg.disk) {
       writeDeviceLayout(this.xs, {
@@ -590,12 +626,13 @@ export class Toolstack {
         },
       });
     }
-    const uuid = this.vmm.domainInfo(domid).uuid.replace(/-/g, '');
+  }
+
+  /** Front and back directories of the configured NICs (before their back ends start). */
+  private writeNics(rec: ManagedDomain): void {
+    const { domid, config: cfg } = rec;
     for (const v of cfg.vif) {
-      // libxl picks a random address in Xen's OUI 00:16:3e; ours derives from the UUID, so it is stable.
-      const mac =
-        v.mac ??
-        `00:16:3e:${uuid.slice(0, 2)}:${uuid.slice(2, 4)}:${((parseInt(uuid.slice(4, 6), 16) + v.devid) & 0x7f).toString(16).padStart(2, '0')}`;
+      const mac = vifMac(cfg, v, this.network);
       writeDeviceLayout(this.xs, {
         kind: 'vif',
         domid,
@@ -612,6 +649,33 @@ export class Toolstack {
         },
       });
     }
+  }
+
+  /** Puts the domain's NICs on xenbr0: the NE2000's port, or a netback per vif (PV). */
+  private attachNics(rec: ManagedDomain): void {
+    const network = this.network;
+    if (!network || rec.config.vif.length === 0) return;
+    const { domid, config: cfg } = rec;
+    if (rec.ne2000) {
+      rec.ne2000.join(domid, cfg.name);
+      rec.nics = [rec.ne2000];
+      return;
+    }
+    if (rec.hvm) return;
+    rec.nics = cfg.vif.map(
+      (v) =>
+        new PvNic(network, v, vifMac(cfg, v, network), domid, cfg.name, {
+          xs: this.xs,
+          grants: this.vmm,
+          events: this.events,
+          onProblem: (m) => this.log.dom0(`domain ${domid} netback vif ${v.devid}: ${m}`, 'warn'),
+        }),
+    );
+  }
+
+  private detachNics(rec: ManagedDomain): void {
+    for (const n of rec.nics) n.stop();
+    rec.nics = [];
   }
 
   private teardownRuntime(rec: ManagedDomain): void {
@@ -685,6 +749,7 @@ export class Toolstack {
   private destroyDomain(d: ManagedDomain, why: string): void {
     if (d.destroying) return;
     d.destroying = true;
+    this.detachNics(d);
     this.teardownRuntime(d);
     for (const s of d.ioreqServers) s.unregister();
     d.ioreqServers = [];
@@ -698,6 +763,8 @@ export class Toolstack {
 
   /** Rebuild the guest in place (on_reboot=restart): same id, fresh memory, devices reset. */
   restart(d: ManagedDomain): void {
+    // A PV guest's netbacks start afresh with its new front ends; the NE2000 keeps its port.
+    if (!d.ne2000) this.detachNics(d);
     this.teardownRuntime(d);
     for (const dev of d.devices) dev.reset();
     this.wrap(() => this.vmm.reboot(d.domid));
@@ -705,14 +772,16 @@ export class Toolstack {
     // Held until its disks are back: the rebooted guest may probe them at once.
     if (disks) this.vmm.pause(d.domid);
     this.setupRuntime(d);
-    this.writeDevices(d);
+    this.writeDisks(d);
+    this.writeNics(d);
+    if (!d.ne2000) this.attachNics(d);
     d.restarts++;
     if (!disks) return;
     const again = async (): Promise<void> => {
       await this.detachDisks(d.domid);
       if (d.destroying || !this.domains.has(d.domid)) return;
       // The old back ends wrote Closed as they stopped: the device directories start afresh.
-      this.writeDevices(d);
+      this.writeDisks(d);
       await this.attachDisks(d);
       if (!d.destroying && this.vmm.domainInfo(d.domid).state === 'paused')
         this.vmm.unpause(d.domid);
@@ -801,6 +870,7 @@ export class Toolstack {
     if (e.state === 'destroyed') {
       this.domains.delete(e.domid);
       this.errorCounts.delete(e.domid);
+      this.detachNics(d);
       void this.detachDisks(e.domid);
       d.console.end('destroyed');
       this.emit({ kind: 'destroyed', domid: e.domid, name: e.name });

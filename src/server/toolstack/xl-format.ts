@@ -183,8 +183,9 @@ export function formatXentop(
       maxPct.toFixed(1).padStart(9),
       String(r.onlineVcpus).padStart(5),
       String(r.nics).padStart(4),
-      '0'.padStart(8),
-      '0'.padStart(8),
+      // xentop prints NETTX / NETRX in KiB (xenstat_network_tbytes / 1024).
+      String(Math.floor(r.net.NETTX / 1024)).padStart(8),
+      String(Math.floor(r.net.NETRX / 1024)).padStart(8),
       String(r.disks).padStart(4),
       String(r.vbd.VBD_OO).padStart(8),
       String(r.vbd.VBD_RD).padStart(8),

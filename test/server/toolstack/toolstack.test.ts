@@ -314,6 +314,9 @@ describe('toolstack: scheduling, memory and autostart', () => {
       'dom0:done',
       'storage:start',
       'storage:done',
+      // The host network: xenbr0 with Domain-0 on it, then the host NIC (none here).
+      'storage:done',
+      'storage:done',
       'autostart:start',
       'autostart:done',
       'autostart:done',

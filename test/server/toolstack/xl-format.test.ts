@@ -31,6 +31,7 @@ const row = (over: Partial<DomainRow>): DomainRow => ({
   disks: 0,
   nics: 0,
   vbd: { VBDS: 0, VBD_OO: 0, VBD_RD: 0, VBD_WR: 0, VBD_RSECT: 0, VBD_WSECT: 0 },
+  net: { NETS: 0, NETTX: 0, NETRX: 0 },
   ...over,
 });
 
@@ -121,6 +122,7 @@ describe('xentop', () => {
           nics: 1,
           disks: 2,
           vbd: { VBDS: 2, VBD_OO: 1, VBD_RD: 7, VBD_WR: 3, VBD_RSECT: 56, VBD_WSECT: 24 },
+          net: { NETS: 1, NETTX: 5 * 1024 + 1000, NETRX: 12 * 1024 },
         }),
       ],
       nowNs: 10e9,
@@ -140,7 +142,7 @@ describe('xentop', () => {
     );
     expect(lines[3]?.trim().split(/\s+/)).toEqual(XENTOP_COLUMNS);
     expect(lines[5]).toBe(
-      '       web --b---          1   25.0      16384    1.6      32768       3.1     1    1        0        0    2        1        7        3         56         24    0',
+      '       web --b---          1   25.0      16384    1.6      32768       3.1     1    1        5       12    2        1        7        3         56         24    0',
     );
     // Every cell sits under its header's right edge.
     const ends = (s: string): number[] =>

@@ -1,0 +1,77 @@
+import { Bridge } from './bridge';
+import type { DhcpClientRegistration } from './dhcp-server';
+import { Dom0Interface } from './dom0-interface';
+import type { MacAddress } from './ethernet';
+import { guestMac } from './guest-mac';
+import { HostNic } from './host-nic';
+import type { HostWire } from './host-wire';
+import { PcapWriter } from './pcap';
+
+/**
+ * The VM server's network, as a Xen host sets it up with vif-bridge:
+ * the bridge xenbr0, Domain-0's own interface on it (10.0.0.1/24, answering
+ * ARP, pings and DHCP for this tab's guests), the host NIC eth0 enslaved to
+ * it and cabled to the host network wire, and a capture of every frame
+ * that crosses the bridge (what `tcpdump -i xenbr0 -w` would keep). Guest
+ * NICs — an NE2000 model or a netback — attach their own ports.
+ */
+
+export interface HostNetworkOptions {
+  /** The host network wire; null or absent: no host NIC (guests still reach each other and Domain-0). */
+  readonly wire?: HostWire | null;
+  /** Frames the capture keeps (the newest; default 1000). */
+  readonly captureFrames?: number;
+  /** Salt of the guests' default MACs (guestMac); random by default, so tabs sharing a wire differ. */
+  readonly macSalt?: number;
+}
+
+export class HostNetwork {
+  readonly bridge = new Bridge({ name: 'xenbr0' });
+  readonly dom0: Dom0Interface;
+  readonly nic: HostNic | null;
+  readonly capture: PcapWriter;
+  readonly macSalt: number;
+  private readonly stopCapture: () => void;
+
+  constructor(readonly opts: HostNetworkOptions = {}) {
+    this.macSalt = opts.macSalt ?? Math.floor(Math.random() * 2 ** 32);
+    // Every tab's Domain-0 is 10.0.0.1, but on a shared wire their MACs must differ (the bridges learn them).
+    this.dom0 = new Dom0Interface({ mac: guestMac(this.macSalt, 'Domain-0', 0) });
+    this.dom0.connect(this.bridge.attach(this.dom0));
+    this.nic = opts.wire ? new HostNic(this.bridge, opts.wire) : null;
+    this.capture = new PcapWriter({ capacity: opts.captureFrames ?? 1000 });
+    this.stopCapture = this.capture.attach(this.bridge);
+  }
+
+  /** Lines for the boot log. */
+  describe(): string[] {
+    const d = this.dom0;
+    return [
+      `bridge ${this.bridge.name}: Domain-0 at ${d.ip}/${d.prefixLength} (${d.mac}), DHCP server for this tab's guests`,
+      this.nic
+        ? `host NIC ${this.nic.describe()}`
+        : 'host NIC: none (no host network wire here); guests reach each other and Domain-0',
+    ];
+  }
+
+  /** The MAC of a guest's vif `devid` when its vif line names none. */
+  guestMac(name: string, devid: number): MacAddress {
+    return guestMac(this.macSalt, name, devid);
+  }
+
+  /** A guest NIC joins: its MAC is served by Domain-0's DHCP (its vif `ip=` if set). */
+  addGuestNic(mac: MacAddress, registration: DhcpClientRegistration = {}): void {
+    this.dom0.registerClient(mac, registration);
+  }
+
+  removeGuestNic(mac: MacAddress): void {
+    this.dom0.unregisterClient(mac);
+  }
+
+  close(): void {
+    this.stopCapture();
+    this.nic?.close();
+    this.opts.wire?.close();
+    this.dom0.disconnect();
+  }
+}
