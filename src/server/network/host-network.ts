@@ -1,7 +1,8 @@
 import { Bridge } from './bridge';
+import { describeFrame } from './frame-summary';
 import type { DhcpClientRegistration } from './dhcp-server';
 import { Dom0Interface } from './dom0-interface';
-import type { MacAddress } from './ethernet';
+import { destinationMac, sourceMac, type MacAddress } from './ethernet';
 import { guestMac } from './guest-mac';
 import { HostNic } from './host-nic';
 import type { HostWire } from './host-wire';
@@ -25,6 +26,23 @@ export interface HostNetworkOptions {
   readonly macSalt?: number;
 }
 
+/** A frame that entered xenbr0, as the desktop's network view lists it. */
+export interface FrameRecord {
+  readonly seq: number;
+  /** Unix epoch ms. */
+  readonly timeMs: number;
+  /** The port it came in on ("vif3.0", "xenbr0", "eth0"). */
+  readonly ingress: string;
+  readonly length: number;
+  readonly source: MacAddress;
+  readonly destination: MacAddress;
+  /** tcpdump's one line for it. */
+  readonly summary: string;
+}
+
+/** Frames the network view can ask for (the capture keeps more). */
+const FRAME_TRACE = 200;
+
 export class HostNetwork {
   readonly bridge = new Bridge({ name: 'xenbr0' });
   readonly dom0: Dom0Interface;
@@ -32,6 +50,10 @@ export class HostNetwork {
   readonly capture: PcapWriter;
   readonly macSalt: number;
   private readonly stopCapture: () => void;
+  private readonly stopTrace: () => void;
+  private readonly trace: { seq: number; timeMs: number; ingress: string; frame: Uint8Array }[] =
+    [];
+  private seq = 0;
 
   constructor(readonly opts: HostNetworkOptions = {}) {
     this.macSalt = opts.macSalt ?? Math.floor(Math.random() * 2 ** 32);
@@ -41,6 +63,26 @@ export class HostNetwork {
     this.nic = opts.wire ? new HostNic(this.bridge, opts.wire) : null;
     this.capture = new PcapWriter({ capacity: opts.captureFrames ?? 1000 });
     this.stopCapture = this.capture.attach(this.bridge);
+    this.stopTrace = this.bridge.onFrame((e) => {
+      this.trace.push({ seq: ++this.seq, timeMs: e.timeMs, ingress: e.ingress, frame: e.frame });
+      if (this.trace.length > FRAME_TRACE) this.trace.shift();
+    });
+  }
+
+  /** The newest frames that entered the bridge (after `afterSeq`), oldest first, decoded. */
+  recentFrames(afterSeq = 0, limit = 50): FrameRecord[] {
+    return this.trace
+      .filter((r) => r.seq > afterSeq)
+      .slice(-limit)
+      .map((r) => ({
+        seq: r.seq,
+        timeMs: r.timeMs,
+        ingress: r.ingress,
+        length: r.frame.length,
+        source: sourceMac(r.frame),
+        destination: destinationMac(r.frame),
+        summary: describeFrame(r.frame),
+      }));
   }
 
   /** Lines for the boot log. */
@@ -70,6 +112,7 @@ export class HostNetwork {
 
   close(): void {
     this.stopCapture();
+    this.stopTrace();
     this.nic?.close();
     this.opts.wire?.close();
     this.dom0.disconnect();
