@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ARP_HTYPE_ETHERNET,
-  ARP_REPLY,
-  ARP_REQUEST,
-  buildArp,
-} from '../../../src/server/network/arp.ts';
+import { ARP_REPLY, ARP_REQUEST, buildArp } from '../../../src/server/network/arp.ts';
 import { buildDhcp, DhcpMessageType } from '../../../src/server/network/dhcp.ts';
 import { buildEthernetFrame } from '../../../src/server/network/dom0-interface.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../../src/server/network/ethernet.ts';
