@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { domainColor } from './domain-colors.ts';
+import { DomainsWatch } from './domains-watch.ts';
 import { controls } from './shared-styles.ts';
 import './vm-config-editor.ts';
 import './vm-create-form.ts';
@@ -85,35 +86,8 @@ export class ConfigManager extends LitElement {
   @property({ attribute: false }) client: VmServerClient | null = null;
   /** The definition being edited; '' shows the create form. */
   @state() selected = '';
-  @state() private tick = 0;
-
-  private readonly onChange = (): void => {
-    this.tick++;
-  };
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.client?.addEventListener('configs', this.onChange);
-    this.client?.addEventListener('domains', this.onChange);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.client?.removeEventListener('configs', this.onChange);
-    this.client?.removeEventListener('domains', this.onChange);
-  }
-
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('client')) {
-      const old = changed.get('client') as VmServerClient | undefined;
-      old?.removeEventListener('configs', this.onChange);
-      old?.removeEventListener('domains', this.onChange);
-      if (this.isConnected) {
-        this.client?.addEventListener('configs', this.onChange);
-        this.client?.addEventListener('domains', this.onChange);
-      }
-    }
-  }
+  // Re-render when /etc/xen/vm changes and when a definition starts or stops running.
+  private readonly watch = new DomainsWatch(this, null, { configs: true });
 
   /** Open a definition in the editor. */
   edit(name: string): void {
@@ -121,7 +95,6 @@ export class ConfigManager extends LitElement {
   }
 
   override render() {
-    void this.tick;
     const configs = this.client?.configs ?? [];
     return html`<nav class="panel" aria-label="VM definitions">
         <button

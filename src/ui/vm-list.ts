@@ -4,6 +4,7 @@ import type { DomainSummary } from './api-types.ts';
 import { domainColor } from './domain-colors.ts';
 import { stateWord } from './domain-state.ts';
 import { formatCpuSeconds, formatRate } from './format.ts';
+import { DomainsWatch } from './domains-watch.ts';
 import { controls } from './shared-styles.ts';
 import './stat-graph.ts';
 import { shellQuote, type VmServerClient } from './vm-server-client.ts';
@@ -190,42 +191,12 @@ export class VmList extends LitElement {
   @property({ attribute: false }) client: VmServerClient | null = null;
   /** Hide the four overview graphs (the list alone). */
   @property({ type: Boolean, attribute: 'no-charts' }) noCharts = false;
-  @state() private tick = 0;
   @state() private busy = new Set<string>();
   @state() private status: { text: string; error: boolean } = { text: '', error: false };
   @state() private confirming: string | null = null;
   private confirmTimer: ReturnType<typeof setTimeout> | undefined;
-
-  private readonly onChange = (): void => {
-    this.tick++;
-  };
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.listen(this.client);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.unlisten(this.client);
-  }
-
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('client')) {
-      this.unlisten(changed.get('client') as VmServerClient | null | undefined);
-      if (this.isConnected) this.listen(this.client);
-    }
-  }
-
-  private listen(c: VmServerClient | null | undefined): void {
-    c?.addEventListener('domains', this.onChange);
-    c?.addEventListener('configs', this.onChange);
-  }
-
-  private unlisten(c: VmServerClient | null | undefined): void {
-    c?.removeEventListener('domains', this.onChange);
-    c?.removeEventListener('configs', this.onChange);
-  }
+  // Re-render on the client's own samples of the domain list and of /etc/xen/vm.
+  private readonly watch = new DomainsWatch(this, null, { configs: true });
 
   private rows(): Row[] {
     const c = this.client;
@@ -445,7 +416,6 @@ export class VmList extends LitElement {
   }
 
   override render() {
-    void this.tick;
     const rows = this.rows();
     return html`${this.renderCharts()}
       <section class="panel">
