@@ -6,6 +6,7 @@
 #include <sprout/console.h>
 #include <sprout/irq.h>
 #include <sprout/kernel.h>
+#include <sprout/net.h>
 #include <sprout/riscv.h>
 #include <sprout/xenbus.h>
 
@@ -55,6 +56,7 @@ int console_getc(void) {
     for (;;) {
         int c = console_trygetc();
         if (c >= 0) return c;
+        net_poll(); /* frames that arrived (answer pings, ARP) before sleeping again */
         wait_for_interrupt();
         if (is_pv()) xenbus_dispatch_watches(); /* xl shutdown, while the shell waits */
     }

@@ -1,13 +1,14 @@
 /*
  * Sprout's boot sequence. Like Mini-OS (Xen's minimal PV kernel), it is one
  * straight line: traps, memory, time, interrupts, then the devices of the
- * mode it finds itself in, the file system, and the shell.
+ * mode it finds itself in, an address for each NIC (DHCP), the file
+ * system, and the shell.
  *
  *   HVM  the DTB lists emulated PC devices behind the ISA I/O window: Sprout
  *        binds each one it has a driver for (drivers/).
  *   PV   the DTB's /hypervisor node points at start_info: Sprout sets up
  *        event channels, the PV console, grant tables and xenbus, and finds
- *        its disks in xenstore (xen/).
+ *        its disks and NICs in xenstore (xen/).
  */
 #include <sprout/block.h>
 #include <sprout/console.h>
@@ -18,6 +19,7 @@
 #include <sprout/irq.h>
 #include <sprout/kernel.h>
 #include <sprout/mm.h>
+#include <sprout/net.h>
 #include <sprout/riscv.h>
 #include <sprout/sbi.h>
 #include <sprout/shell.h>
@@ -65,6 +67,7 @@ static const struct {
     {"ns16550a", uart16550_probe},       {"tabvisor,vga", vga_text_probe},
     {"intel,8042", ps2_keyboard_probe},  {"motorola,mc146818", rtc_probe},
     {"ata-generic", ata_probe},          {"tabvisor,isa-ide", ata_probe},
+    {"tabvisor,ne2000", ne2000_probe},
 };
 
 static void hvm_devices(void) {
@@ -134,6 +137,7 @@ static void pv_devices(void) {
     if (xenbus_init() == 0) {
         pv_control_init();
         blkfront_probe();
+        netfront_probe();
     }
 }
 
@@ -180,6 +184,7 @@ void kernel_main(unsigned long hartid, const void *dtb, struct start_info *si) {
         console_add_sink(&sbi_sink);
         printk("console: SBI debug console (no console device found)\n");
     }
+    net_boot(); /* DHCP on each NIC found; nothing without one */
     struct block_device *bd = block_first();
     if (bd) {
         int r = fs_mount(bd);
@@ -194,7 +199,10 @@ void kernel_main(unsigned long hartid, const void *dtb, struct start_info *si) {
 
 static void shutdown_devices(void) {
     if (fs_mounted()) fs_sync();
-    if (is_pv()) blkfront_shutdown();
+    if (is_pv()) {
+        netfront_shutdown();
+        blkfront_shutdown();
+    }
 }
 
 void system_poweroff(void) {

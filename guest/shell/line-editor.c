@@ -65,7 +65,7 @@ static void set_text(struct editor *e, const char *s) {
 static void complete(struct editor *e) {
     for (size_t i = 0; i < e->cur; i++)
         if (e->buf[i] == ' ') return;
-    const struct command *tables[] = {fs_commands, sys_commands, bench_commands, gfx_commands};
+    const struct command *tables[] = {fs_commands, sys_commands, net_commands, bench_commands, gfx_commands};
     const char *match = NULL;
     int matches = 0;
     for (unsigned t = 0; t < ARRAY_SIZE(tables); t++)

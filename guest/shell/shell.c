@@ -85,7 +85,7 @@ static int split(const char *line, char *store, char **argv, int max) {
 }
 
 static const struct command *find(const char *name) {
-    const struct command *tables[] = {fs_commands, sys_commands, bench_commands, gfx_commands};
+    const struct command *tables[] = {fs_commands, sys_commands, net_commands, bench_commands, gfx_commands};
     for (unsigned t = 0; t < ARRAY_SIZE(tables); t++)
         for (const struct command *c = tables[t]; c->name; c++)
             if (strcmp(c->name, name) == 0) return c;
@@ -93,7 +93,7 @@ static const struct command *find(const char *name) {
 }
 
 int cmd_help(int argc, char **argv) {
-    const struct command *tables[] = {fs_commands, sys_commands, bench_commands, gfx_commands};
+    const struct command *tables[] = {fs_commands, sys_commands, net_commands, bench_commands, gfx_commands};
     if (argc > 1) {
         const struct command *c = find(argv[1]);
         if (!c) {

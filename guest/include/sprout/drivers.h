@@ -16,6 +16,7 @@ int ps2_keyboard_probe(int node);
 int rtc_probe(int node);
 int ata_probe(int node);
 int bochs_vbe_probe(int node);
+int ne2000_probe(int node);
 
 /* Bochs VBE framebuffer (drivers/bochs-vbe.c), for the gfx command. */
 struct framebuffer {
@@ -41,5 +42,7 @@ int xencons_init(void);
 void xencons_flush(void);
 int blkfront_probe(void);
 void blkfront_shutdown(void);
+int netfront_probe(void);
+void netfront_shutdown(void);
 
 #endif

@@ -22,6 +22,7 @@ extern const struct command fs_commands[];
 extern const struct command sys_commands[];
 extern const struct command bench_commands[];
 extern const struct command gfx_commands[];
+extern const struct command net_commands[];
 extern char shell_cwd[FS_PATH_MAX];
 /* Resolve a path argument against the current directory; prints an error and returns false if bad. */
 bool shell_path(const char *cmd, const char *arg, char *out);
