@@ -11,6 +11,9 @@ export type {
   HostSummary,
   KeyEvent,
   BootOptions,
+  NetworkView,
+  BridgePortView,
+  FrameView,
 } from '../worker/api.ts';
 
 type CallbackValue<F> = F extends (cb: (value: infer V) => unknown, ...rest: never[]) => unknown

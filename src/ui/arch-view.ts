@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { DomainSummary } from './api-types.ts';
+import type { DomainSummary, NetworkView } from './api-types.ts';
 import { domainColor } from './domain-colors.ts';
 import { fetchDetail, type DomainDetail, type RateMemory } from './domain-detail.ts';
 import { devicePaths, type DevicePath } from './domain-devices.ts';
@@ -215,6 +215,7 @@ export class ArchView extends LitElement {
   @property({ attribute: false }) client: VmServerClient | null = null;
   @state() private details = new Map<string, DomainDetail>();
   @state() private disk: HostDiskView | null = null;
+  @state() private net: NetworkView | null = null;
   @state() private tick = 0;
   private poller: VisiblePoller | null = null;
   private readonly seen: RateMemory = new Map();
@@ -252,6 +253,7 @@ export class ArchView extends LitElement {
     this.details = next;
     const storage = await c.storage();
     this.disk = storage ? await storage.hostDisk().catch(() => null) : null;
+    this.net = await c.api.network().catch(() => null);
   }
 
   private paths(d: DomainSummary): DevicePath[] {
@@ -319,7 +321,15 @@ export class ArchView extends LitElement {
               <span>host disk</span
               ><span>${this.disk ? formatBytes(this.disk.sizeBytes) : 'not reported'}</span>
             </li>
-            <li><span>host NIC · bridge xenbr0</span><span>not reported</span></li>
+            <li>
+              <span
+                >bridge ${this.net?.bridge ?? 'xenbr0'} · Domain-0 ${this.net?.dom0.ip ?? ''}</span
+              ><span>${this.net ? `${this.net.ports.length} ports` : 'not reported'}</span>
+            </li>
+            <li>
+              <span>host NIC</span
+              ><span>${this.net ? (this.net.hostNic?.name ?? 'none') : 'not reported'}</span>
+            </li>
           </ul>
         </div>
       </div>
@@ -408,7 +418,16 @@ export class ArchView extends LitElement {
                 : '(not reported yet)'
             }</span
           >
-          <span>host network (not reported yet)</span>
+          <span
+            >host network
+            ${
+              this.net
+                ? this.net.hostNic
+                  ? `${this.net.hostNic.name} ↔ ${this.net.hostNic.wire}`
+                  : 'none (guests reach each other and Domain-0)'
+                : '(not reported yet)'
+            }</span
+          >
         </div>
       </div>
     </section>`;

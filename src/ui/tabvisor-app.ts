@@ -10,6 +10,7 @@ import './dom0-terminal.ts';
 import './exit-counters.ts';
 import { formatBytes } from './format.ts';
 import './io-path.ts';
+import './network-view.ts';
 import './screen-grid.ts';
 import type { ScreenGrid } from './screen-grid.ts';
 import { controls, themeTokens } from './shared-styles.ts';
@@ -37,6 +38,7 @@ export const TABS: readonly Tab[] = [
   { id: 'definitions', label: 'VM definitions' },
   { id: 'architecture', label: 'Architecture' },
   { id: 'storage', label: 'Disk & I/O' },
+  { id: 'network', label: 'Network' },
   { id: 'log', label: 'Log' },
 ];
 
@@ -427,6 +429,7 @@ export class TabvisorApp extends LitElement {
               <io-path .client=${c}></io-path>
             </div>`,
         )}
+        ${this.panel('network', () => html`<network-view .client=${c}></network-view>`)}
         ${this.panel('log', () => html`<system-log .client=${c}></system-log>`)}
       </main>`;
   }

@@ -16,6 +16,7 @@ import type { IoRecord } from '../server/storage/io-trace.ts';
 import { MemoryChunkStore } from '../server/storage/memory-chunk-store.ts';
 import { OpfsChunkStore } from '../server/storage/opfs-chunk-store.ts';
 import { BroadcastChannelWire } from '../server/network/broadcast-channel-wire.ts';
+import type { FrameRecord } from '../server/network/host-network.ts';
 import type { DiskChoice } from '../server/vm-server.ts';
 import {
   CanvasPainter,
@@ -124,7 +125,45 @@ export interface DomainSummary {
   /** Virtual-disk sectors (512 B) read and written so far: xentop's VBD_RSECT, VBD_WSECT. */
   readonly vbdSectorsRead: number;
   readonly vbdSectorsWritten: number;
+  /** NICs on xenbr0, and the bytes they sent and received: xentop's NETS, NETTX, NETRX. */
+  readonly nics: number;
+  readonly netTxBytes: number;
+  readonly netRxBytes: number;
 }
+
+/** One port of xenbr0, with its counters from the bridge's side. */
+export interface BridgePortView {
+  readonly name: string;
+  readonly portNo: number;
+  /** Domain-0's own interface, the host NIC, or a guest's NIC (its domain and driver). */
+  readonly kind: 'dom0' | 'host-nic' | 'ne2000' | 'netback';
+  readonly domain?: string;
+  readonly macs: readonly string[];
+  /** Frames and bytes the port put on the bridge, and those the bridge delivered to it. */
+  readonly rxFrames: number;
+  readonly rxBytes: number;
+  readonly txFrames: number;
+  readonly txBytes: number;
+  readonly drops: number;
+}
+
+/** The VM server's network: xenbr0, Domain-0 on it, the host NIC and its wire, DHCP leases. */
+export interface NetworkView {
+  readonly bridge: string;
+  readonly dom0: { readonly ip: string; readonly prefixLength: number; readonly mac: string };
+  readonly hostNic: { readonly name: string; readonly mac: string; readonly wire: string } | null;
+  readonly ports: readonly BridgePortView[];
+  readonly leases: readonly {
+    readonly mac: string;
+    readonly ip: string;
+    readonly hostname?: string;
+  }[];
+  /** Frames the capture holds (networkCapture). */
+  readonly captured: number;
+}
+
+/** A frame that entered xenbr0 (HostNetwork.recentFrames). */
+export type FrameView = FrameRecord;
 
 export interface HostSummary {
   readonly nowNs: number;
@@ -203,6 +242,12 @@ export interface TabvisorApi {
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
   /** The host disk and its partitions, with their owners and sizes (the desktop's disk map). */
   diskLayout(): Promise<HostDiskView>;
+  /** xenbr0, its ports and counters, Domain-0's address, the host NIC, DHCP leases. */
+  network(): Promise<NetworkView>;
+  /** Frames that entered xenbr0 after `afterSeq` (newest `limit`), decoded tcpdump-style. */
+  networkFrames(afterSeq?: number, limit?: number): Promise<FrameView[]>;
+  /** What xenbr0 carried (the newest frames) as a .pcap file. */
+  networkCapture(): Promise<Uint8Array>;
   /** Same as diskLayout (the name the storage views ask for). */
   hostDisk(): Promise<HostDiskView>;
   /** Guest disk requests after sequence number `afterSeq` (all kept ones without it), oldest first. */
@@ -441,8 +486,56 @@ export class WorkerApi implements TabvisorApi {
         hasScreen: screens.has(r.id),
         vbdSectorsRead: r.vbd.VBD_RSECT,
         vbdSectorsWritten: r.vbd.VBD_WSECT,
+        nics: r.net.NETS,
+        netTxBytes: r.net.NETTX,
+        netRxBytes: r.net.NETRX,
       })),
     };
+  }
+
+  async network(): Promise<NetworkView> {
+    const s = await this.ready();
+    const net = s.network;
+    const nics = new Map<string, { kind: 'ne2000' | 'netback'; domain: string }>();
+    for (const d of s.toolstack.managed())
+      for (const n of d.nics) nics.set(n.portName, { kind: n.kind, domain: d.name });
+    return {
+      bridge: net.bridge.name,
+      dom0: { ip: net.dom0.ip, prefixLength: net.dom0.prefixLength, mac: net.dom0.mac },
+      hostNic: net.nic
+        ? { name: net.nic.name, mac: net.nic.mac, wire: net.nic.wire.description }
+        : null,
+      ports: net.bridge.ports().map((p) => {
+        const guest = nics.get(p.name);
+        return {
+          name: p.name,
+          portNo: p.portNo,
+          kind: guest
+            ? guest.kind
+            : p.name === net.dom0.name
+              ? ('dom0' as const)
+              : ('host-nic' as const),
+          ...(guest ? { domain: guest.domain } : {}),
+          macs: p.macs.map((m) => m.mac),
+          ...p.counters,
+        };
+      }),
+      leases: net.dom0
+        .leases()
+        .map((l) => ({ mac: l.mac, ip: l.ip, ...(l.hostname ? { hostname: l.hostname } : {}) })),
+      captured: net.capture.size,
+    };
+  }
+
+  async networkFrames(afterSeq?: number, limit?: number): Promise<FrameView[]> {
+    const s = await this.ready();
+    return s.network.recentFrames(afterSeq, limit);
+  }
+
+  async networkCapture(): Promise<Uint8Array> {
+    const s = await this.ready();
+    const bytes = s.network.capture.toBytes();
+    return Comlink.transfer(bytes, [bytes.buffer]);
   }
 
   async exitCounters(domain: string): Promise<Record<string, number>> {

@@ -21,6 +21,9 @@ const summary = (type: DomainSummary['type']): DomainSummary => ({
   hasScreen: type === 'hvm',
   vbdSectorsRead: 0,
   vbdSectorsWritten: 0,
+  nics: 0,
+  netTxBytes: 0,
+  netRxBytes: 0,
 });
 
 describe('the layers a guest’s I/O goes through', () => {

@@ -14,7 +14,7 @@ export const SPROUT_IMAGE = `${GUEST_IMAGE_DIR}/sprout.elf`;
 const hvm = (name: string, memory: number, comment: string): string => `# ${name}: ${comment}
 # Fully virtualized (HVM): Sprout drives emulated PC devices through the
 # ISA I/O window — the 16550 UART on COM1 (its console), VGA, the PS/2
-# keyboard and the RTC. See xl.cfg(5) for every key.
+# keyboard, the RTC, an IDE disk and an NE2000 NIC. See xl.cfg(5) for every key.
 name = "${name}"
 type = "hvm"
 memory = ${memory}
@@ -25,7 +25,9 @@ vga = "stdvga"
 serial = [ "pty" ]
 # Its 20 GiB disk is the host disk's partition of the same name (IDE primary master).
 disk = [ "format=raw, vdev=hda, access=rw, target=/dev/vg0/${name}" ]
-# vif = [ "mac=00:16:3e:00:00:01, bridge=xenbr0, model=ne2k_pci" ]
+# Its NIC is an emulated NE2000 on the bridge xenbr0; Domain-0 (10.0.0.1)
+# gives it an address by DHCP. Add "ip=10.0.0.N" or "mac=00:16:3e:…" to fix them.
+vif = [ "bridge=xenbr0, model=ne2k_isa" ]
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"
@@ -34,8 +36,9 @@ autostart = 1
 
 const pv = (name: string, memory: number): string => `# ${name}: Sprout paravirtualized (PV)
 # No emulated devices: the console, xenstore, the disk (blkback on the host
-# disk's partition of the same name) and (later) the network go over shared
-# rings and event channels to the VM server's back ends.
+# disk's partition of the same name) and the network (netfront ↔ netback on
+# the bridge xenbr0) go over shared rings and event channels to the VM
+# server's back ends.
 name = "${name}"
 type = "pv"
 memory = ${memory}
@@ -43,7 +46,7 @@ vcpus = 1
 kernel = "${SPROUT_IMAGE}"
 extra = "console=hvc0"
 disk = [ "phy:/dev/vg0/${name},xvda,w" ]
-# vif = [ "bridge=xenbr0" ]
+vif = [ "bridge=xenbr0" ]
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"
