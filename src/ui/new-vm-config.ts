@@ -14,6 +14,8 @@ export interface NewVm {
   readonly diskGiB: number;
   readonly kernel: string;
   readonly autostart: boolean;
+  /** A NIC on the bridge xenbr0 (an NE2000 for HVM, netfront for PV); absent means yes. */
+  readonly network?: boolean;
   /** `phy:` target of the disk, once storage has made a partition for it. */
   readonly diskTarget?: string;
 }
@@ -49,6 +51,11 @@ export function configText(vm: NewVm): string {
   } else if (vm.diskGiB > 0) {
     lines.push(
       `# disk: ${vm.diskGiB} GiB requested; add its line once the host disk has a partition for it`,
+    );
+  }
+  if (vm.network ?? true) {
+    lines.push(
+      vm.type === 'hvm' ? 'vif = [ "bridge=xenbr0, model=ne2k_isa" ]' : 'vif = [ "bridge=xenbr0" ]',
     );
   }
   lines.push('on_poweroff = "destroy"', 'on_reboot = "restart"', 'on_crash = "preserve"');

@@ -116,6 +116,7 @@ export class VmCreateForm extends LitElement {
   @state() private diskGiB = 0;
   @state() private kernel = `${GUEST_IMAGE_DIR}/sprout.elf`;
   @state() private autostart = false;
+  @state() private network = true;
   @state() private start = true;
   @state() private images: string[] = [];
   @state() private storageReady = false;
@@ -163,6 +164,7 @@ export class VmCreateForm extends LitElement {
       diskGiB: this.diskGiB,
       kernel: this.kernel,
       autostart: this.autostart,
+      network: this.network,
     };
   }
 
@@ -368,6 +370,14 @@ export class VmCreateForm extends LitElement {
             @change=${(e: Event) => (this.autostart = (e.target as HTMLInputElement).checked)}
           />
           Start when the VM server boots (autostart)</label
+        >
+        <label
+          ><input
+            type="checkbox"
+            .checked=${this.network}
+            @change=${(e: Event) => (this.network = (e.target as HTMLInputElement).checked)}
+          />
+          Network: a NIC on the bridge xenbr0 (DHCP from Domain-0)</label
         >
       </div>
       <div class="field wide">

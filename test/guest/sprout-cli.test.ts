@@ -162,7 +162,7 @@ describe.skipIf(!fatToolsAvailable)('Sprout through `tabvisor shell --disk` (spa
     expect(nofile1).toBe('cat: nofile: no such file');
     expect(out1).toContain(`Exported ${PART} "t" to ${img1}: 64 MiB`);
     const boot1 = bootLine(out1);
-    expect(boot1).toMatchObject({ mode: 'HVM', devices: 7 });
+    expect(boot1).toMatchObject({ mode: 'HVM', devices: 8 });
     expect(boot1.ms).toBeLessThan(5000);
 
     expect(mtype(img1, 'hvm.txt')).toBe('hello from hvm\n');
@@ -197,9 +197,9 @@ describe.skipIf(!fatToolsAvailable)('Sprout through `tabvisor shell --disk` (spa
     expect(hvmOut?.[1]).toBe('hello from hvm\npv was here');
     expect(bootLine(out2.slice(0, out2.indexOf('Power down.')))).toMatchObject({
       mode: 'PV',
-      devices: 6,
+      devices: 7,
     });
-    expect(bootLine(out2)).toMatchObject({ mode: 'HVM', devices: 7 });
+    expect(bootLine(out2)).toMatchObject({ mode: 'HVM', devices: 8 });
 
     expect(mtype(img2, 'hvm.txt')).toBe('hello from hvm\npv was here\n');
     expect(mtype(img2, 'pvdir/pv.txt')).toBe('hello from pv\n');
@@ -220,7 +220,7 @@ describe.skipIf(!fatToolsAvailable)('Sprout through `tabvisor shell --disk` (spa
     expect(r1.code, r1.cli.stderr).toBe(0);
     expect(r1.cli.out).toMatch(/fs: xvda is blank: formatting it/);
     expect(r1.outputs[0]?.[1]).toBe('written by pv');
-    expect(bootLine(r1.cli.out)).toMatchObject({ mode: 'PV', devices: 6 });
+    expect(bootLine(r1.cli.out)).toMatchObject({ mode: 'PV', devices: 7 });
     expect(mtype(img, 'pv.txt')).toBe('written by pv\n');
     const fsck = fsckFat(img);
     expect(fsck.code, fsck.report).toBe(0);

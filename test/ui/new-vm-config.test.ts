@@ -47,6 +47,14 @@ describe('the create form’s configuration file', () => {
     }
   });
 
+  it('a NIC on xenbr0 unless network is off: the NE2000 for HVM, a netfront vif for PV', () => {
+    const nic = (vm: NewVm) => parseXlConfig(configText(vm), {}).config.vif;
+    expect(nic({ ...base, type: 'hvm' })).toMatchObject([{ bridge: 'xenbr0', model: 'ne2k_isa' }]);
+    expect(nic({ ...base, type: 'pv' })).toMatchObject([{ bridge: 'xenbr0' }]);
+    expect(nic({ ...base, type: 'pv' })[0]?.model).toBeUndefined();
+    expect(nic({ ...base, network: false })).toEqual([]);
+  });
+
   it('a disk size without storage is only a comment (nothing xl would try to open)', () => {
     const text = configText({ ...base, diskGiB: 20 });
     expect(text).toMatch(/^# disk: 20 GiB requested/m);

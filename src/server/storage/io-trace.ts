@@ -106,7 +106,15 @@ export interface DiskIoMonitorOptions {
 
 export type IoRecordInit = Omit<
   IoRecord,
-  'seq' | 'status' | 'exits' | 'hypercalls' | 'grantOps' | 'hops' | 'error' | 'firstExit' | 'lastExit'
+  | 'seq'
+  | 'status'
+  | 'exits'
+  | 'hypercalls'
+  | 'grantOps'
+  | 'hops'
+  | 'error'
+  | 'firstExit'
+  | 'lastExit'
 > & {
   exits?: number;
   hypercalls?: number;
