@@ -1,5 +1,7 @@
 import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+// Before uPlot, which formats numbers in navigator.language as it loads.
+import './locale-guard.ts';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { formatRate } from './format.ts';
