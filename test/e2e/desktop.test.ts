@@ -55,6 +55,10 @@ describe.skipIf(!haveBrowser || !haveSprout)('the VM server desktop in Chromium 
   const tab = async (id: string): Promise<void> => {
     await page.click(`#tab-${id}`);
     await expect.poll(() => app(`#panel-${id}`).isVisible()).toBe(true);
+    // Two frames: the panel is laid out and its views have seen that they are visible.
+    await page.evaluate(
+      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+    );
   };
 
   it('shows the boot sequence as it happens, then the desktop', async () => {
@@ -222,6 +226,48 @@ describe.skipIf(!haveBrowser || !haveSprout)('the VM server desktop in Chromium 
     expect(offset).toBe(start + sector * 512);
     await page.screenshot({ path: join(SHOTS, 'disk-io.png') });
   }, 180_000);
+
+  it('pings across xenbr0 from the guests’ screens, and the Network tab shows the traffic', async () => {
+    // Each guest got an address from Domain-0's DHCP at boot: read them off the lease table.
+    await tab('network');
+    const net = app('network-view');
+    const leases = net.locator('table[aria-label="DHCP leases"] tr');
+    await expect.poll(() => leases.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    const ipOf = async (g: string): Promise<string> =>
+      (
+        await leases
+          .filter({ hasText: new RegExp(`\\b${g}\\b`) })
+          .locator('td')
+          .first()
+          .innerText()
+      ).trim();
+    const pvIp = await ipOf('sprout-pv');
+    expect(pvIp).toMatch(/^10\.0\.0\.\d+$/);
+
+    await tab('screens');
+    const tile = (g: string) => app(`vm-tile[domain="${g}"]`);
+    // PV → Domain-0 through netfront and netback; HVM → PV through the NE2000 and the bridge.
+    await tile('sprout-pv').locator('vm-console').click();
+    await page.keyboard.type('ping -c 2 10.0.0.1', { delay: 10 });
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => tile('sprout-pv').locator('vm-console .xterm-rows').innerText(), {
+        timeout: 30_000,
+      })
+      .toMatch(/2 packets transmitted, 2 received, 0% packet loss/);
+    await tile('sprout-hvm').locator('vm-screen').click();
+    await page.keyboard.type(`ping -c 2 ${pvIp}`, { delay: 15 });
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => tile('sprout-hvm').locator('vm-screen pre').textContent(), { timeout: 30_000 })
+      .toMatch(/2 packets transmitted, 2 received, 0% packet loss/);
+
+    await tab('network');
+    await expect
+      .poll(() => net.locator('ol.frames').innerText(), { timeout: 20_000 })
+      .toMatch(new RegExp(`> ${pvIp.replace(/\./g, '\\.')}: ICMP echo request`));
+    await page.screenshot({ path: join(SHOTS, 'network.png') });
+  }, 120_000);
 
   it('logged no errors in the page', () => {
     expect(problems).toEqual([]);

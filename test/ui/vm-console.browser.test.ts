@@ -40,4 +40,26 @@ describe('<vm-console>: a guest console in xterm', () => {
     await until(() => con.text().includes('sprout-pv started'), 'the restart note');
     await until(() => con.text().split('mode: PV').length === 3, 'the new banner');
   });
+
+  it('keeps following the output after being hidden (a tab switched away) and shown again', async () => {
+    const rows = (): string =>
+      (con.shadowRoot?.querySelector('.xterm-rows') as HTMLElement | null)?.innerText ?? '';
+    // Enough lines that the console has scrollback, while it is on screen.
+    con.focus();
+    for (let i = 0; i < 30; i++) await userEvent.keyboard(`line ${i}{Enter}`);
+    await until(() => rows().includes('you said: line 29'), 'the last line on screen');
+    const box = con.parentElement as HTMLElement;
+    box.style.display = 'none';
+    await new Promise((r) => setTimeout(r, 200));
+    await client.api.sendConsoleInput('sprout-pv', 'while hidden\r');
+    await until(() => con.text().includes('you said: while hidden'), 'the answer in the buffer');
+    // The grid may also have laid the tile out anew meanwhile (a guest started).
+    box.style.height = '380px';
+    box.style.display = 'flex';
+    await new Promise((r) => setTimeout(r, 200));
+    await client.api.sendConsoleInput('sprout-pv', 'after showing\r');
+    // What a person sees: the newest lines, not the view the browser reset while hidden.
+    await until(() => rows().includes('you said: after showing'), 'the newest line on screen');
+    expect(rows()).toContain('you said: while hidden');
+  });
 });
