@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedDomain } from '../../src/server/toolstack/toolstack.ts';
 import type { VmServer } from '../../src/server/vm-server.ts';
+import type { HostWire } from '../../src/server/network/host-wire.ts';
+import { MemoryWire } from '../../src/server/network/memory-wire.ts';
 import { bootTestServer, consoleShows } from '../server/helpers.ts';
 
 /**
@@ -54,8 +56,9 @@ beforeAll(async () => {
   await server.toolstack.create('net-pv');
   hvm = server.toolstack.guest('net-hvm');
   pv = server.toolstack.guest('net-pv');
-  await consoleShows(hvm.console, /eth0: 10\.0\.0\.21\/24 via DHCP/, 30_000);
-  await consoleShows(pv.console, /eth0: 10\.0\.0\.\d+\/24 via DHCP/, 30_000);
+  await consoleShows(hvm.console, /eth0: 10\.0\.0\.21\/16 via DHCP/, 30_000);
+  await consoleShows(pv.console, /eth0: 10\.0\.4\.\d+\/16 via DHCP/, 30_000);
+  for (const d of [hvm, pv]) await consoleShows(d.console, /Welcome to Sprout[^]*\$ $/, 30_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -63,15 +66,17 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const pvIp = (): string => /eth0: (10\.0\.0\.\d+)\/24 via DHCP/.exec(pv.console.text())?.[1] ?? '';
+const pvIp = (): string =>
+  /eth0: (10\.0\.\d+\.\d+)\/16 via DHCP/.exec(pv.console.text())?.[1] ?? '';
 
 describe('Sprout on xenbr0: NE2000 (HVM) and netfront (PV)', () => {
   it('gets addresses from Domain-0: the vif ip= for the HVM guest, the pool for the PV guest', () => {
-    expect(pvIp()).toBe('10.0.0.100');
+    // This tab's pool is 10.0.4.100–199 (its MAC salt is 3): the first free address.
+    expect(pvIp()).toBe('10.0.4.100');
     const leases = server.network.dom0.leases();
     expect(leases.map((l) => [l.ip, l.mac]).sort()).toEqual(
       [
-        ['10.0.0.100', '00:16:3e:00:10:22'],
+        ['10.0.4.100', '00:16:3e:00:10:22'],
         ['10.0.0.21', hvm.ne2000?.mac ?? ''],
       ].sort(),
     );
@@ -153,4 +158,38 @@ describe('Sprout on xenbr0: NE2000 (HVM) and netfront (PV)', () => {
       for (const t of ['1', '2', '3', '5']) expect(dhcp.split('\n')).toContain(t);
     },
   );
+});
+
+describe('two VM servers on one host wire (two tabs sharing a BroadcastChannel)', () => {
+  it('leases from each tab’s own range, and a guest of one pings a guest of the other', async () => {
+    const [wireA, wireB] = MemoryWire.pair();
+    const boot = async (salt: number, wire: HostWire): Promise<VmServer> => {
+      const s = await bootTestServer(
+        { '/etc/xen/vm/g': cfg('g', 'pv', '') },
+        { macSalt: salt, hostWire: wire },
+      );
+      await s.files.writeFile('/guests/sprout.elf', SPROUT);
+      await s.toolstack.create('g');
+      return s;
+    };
+    const a = await boot(10, wireA);
+    const b = await boot(20, wireB);
+    try {
+      const ga = a.toolstack.guest('g');
+      const gb = b.toolstack.guest('g');
+      await consoleShows(ga.console, /eth0: 10\.0\.11\.100\/16 via DHCP/, 30_000);
+      await consoleShows(gb.console, /eth0: 10\.0\.21\.100\/16 via DHCP/, 30_000);
+      await consoleShows(ga.console, /Welcome to Sprout[^]*\$ $/, 30_000);
+      // Each Domain-0 answered only its own guest; the other's DHCP was seen on the wire and ignored.
+      expect(a.network.dom0.leases().map((l) => l.ip)).toEqual(['10.0.11.100']);
+      expect(b.network.dom0.leases().map((l) => l.ip)).toEqual(['10.0.21.100']);
+      const out = await run(ga, 'ping -c 2 10.0.21.100');
+      expect(out).toMatch(/2 packets transmitted, 2 received, 0% packet loss/);
+      expect(a.network.nic?.counters.txFrames).toBeGreaterThan(0);
+      expect(b.network.nic?.counters.rxFrames).toBeGreaterThan(0);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 60_000);
 });

@@ -59,7 +59,7 @@ describe('<network-view>: xenbr0, its ports, leases and frames', () => {
     const leases = deepText(
       view.shadowRoot?.querySelector('table[aria-label="DHCP leases"]') as Element,
     );
-    expect(leases).toMatch(/10\.0\.0\.10\d .*sprout-pv/);
+    expect(leases).toMatch(/10\.0\.\d+\.10\d .*sprout-pv/);
     await until(() => /DHCPACK from 00:16:3e/.test(text()), 'a DHCP ack in the frames', 20_000);
     expect(text()).toMatch(
       /IP 0\.0\.0\.0\.68 > 255\.255\.255\.255\.67: DHCPDISCOVER from 00:16:3e/,

@@ -57,8 +57,16 @@ export class HostNetwork {
 
   constructor(readonly opts: HostNetworkOptions = {}) {
     this.macSalt = opts.macSalt ?? Math.floor(Math.random() * 2 ** 32);
-    // Every tab's Domain-0 is 10.0.0.1, but on a shared wire their MACs must differ (the bridges learn them).
-    this.dom0 = new Dom0Interface({ mac: guestMac(this.macSalt, 'Domain-0', 0) });
+    // Every tab's Domain-0 is 10.0.0.1 on one 10.0.0.0/16 LAN, but on a shared wire their MACs
+    // must differ (the bridges learn them) and so must the addresses they hand out: each tab
+    // leases from its own 10.0.N.100–199, so guests of two tabs can ping each other.
+    const lan = HostNetwork.lanOf(this.macSalt);
+    this.dom0 = new Dom0Interface({
+      mac: guestMac(this.macSalt, 'Domain-0', 0),
+      prefixLength: 16,
+      poolFirst: `10.0.${lan}.100`,
+      poolLast: `10.0.${lan}.199`,
+    });
     this.dom0.connect(this.bridge.attach(this.dom0));
     this.nic = opts.wire ? new HostNic(this.bridge, opts.wire) : null;
     this.capture = new PcapWriter({ capacity: opts.captureFrames ?? 1000 });
@@ -85,11 +93,16 @@ export class HostNetwork {
       }));
   }
 
+  /** The third octet of the addresses a VM server with this salt leases (1–250). */
+  static lanOf(macSalt: number): number {
+    return 1 + (macSalt % 250);
+  }
+
   /** Lines for the boot log. */
   describe(): string[] {
     const d = this.dom0;
     return [
-      `bridge ${this.bridge.name}: Domain-0 at ${d.ip}/${d.prefixLength} (${d.mac}), DHCP server for this tab's guests`,
+      `bridge ${this.bridge.name}: Domain-0 at ${d.ip}/${d.prefixLength} (${d.mac}), DHCP server for this tab's guests (10.0.${HostNetwork.lanOf(this.macSalt)}.100–199)`,
       this.nic
         ? `host NIC ${this.nic.describe()}`
         : 'host NIC: none (no host network wire here); guests reach each other and Domain-0',

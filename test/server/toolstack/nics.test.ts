@@ -30,13 +30,15 @@ describe('toolstack: guest NICs on xenbr0', () => {
   it('reports the host network at boot: xenbr0 with Domain-0 on 10.0.0.1, and the host NIC on its wire', async () => {
     const { s, run } = await boot({}, true);
     const lines = s.bootProgress.map((p) => p.message).join('\n');
-    expect(lines).toMatch(/host network: bridge xenbr0: Domain-0 at 10\.0\.0\.1\/24/);
+    expect(lines).toMatch(
+      /host network: bridge xenbr0: Domain-0 at 10\.0\.0\.1\/16 .*guests \(10\.0\.8\.100–199\)/,
+    );
     expect(lines).toMatch(/host network: host NIC eth0 00:16:3e:00:00:02 on xenbr0/);
     const brctl = (await run('brctl show')).output;
     const id = s.network.dom0.mac.replace(/:/g, '');
     expect(brctl).toMatch(new RegExp(`^xenbr0\\s+8000\\.${id}\\s+no\\s+xenbr0$`, 'm'));
     expect(brctl).toMatch(/^\s+eth0$/m);
-    expect((await run('ip addr')).output).toContain('inet 10.0.0.1/24 scope global xenbr0');
+    expect((await run('ip addr')).output).toContain('inet 10.0.0.1/16 scope global xenbr0');
   });
 
   it('gives an HVM guest an NE2000 port and a PV guest a netback, each known to DHCP and shown by xl', async () => {
