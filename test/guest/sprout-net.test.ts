@@ -103,6 +103,12 @@ describe('Sprout on xenbr0: NE2000 (HVM) and netfront (PV)', () => {
     expect(ne?.txFrames).toBeGreaterThanOrEqual(6);
     expect(nb?.rxFrames).toBeGreaterThanOrEqual(6);
     expect(nb?.txFrames).toBeGreaterThanOrEqual(6);
+    // The two paths' costs (lab 2): the NE2000's data port traps on every word, netfront only notifies.
+    const hvmExits = server.vmm.exitCounters(hvm.domid);
+    const pvExits = server.vmm.exitCounters(pv.domid);
+    expect(hvmExits['port:ne2000']).toBeGreaterThan(6 * 100);
+    expect(Object.keys(pvExits).filter((r) => r.startsWith('port:'))).toEqual([]);
+    expect(pvExits['hypercall:event_channel_op.send']).toBeGreaterThan(0);
   });
 
   it('is pinged by Domain-0, and shows its interface in ifconfig', async () => {
