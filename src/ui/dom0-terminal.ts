@@ -106,9 +106,9 @@ export class Dom0Terminal extends LitElement {
   private connect(): Promise<void> {
     const c = this.client;
     if (!c || !this.host || this.opening) return this.opening ?? Promise.resolve();
-    const term = this.host.terminal;
+    const host = this.host;
     this.opening = c.api
-      .openShell(Comlink.proxy((bytes: Uint8Array) => term.write(bytes)))
+      .openShell(Comlink.proxy((bytes: Uint8Array) => host.write(bytes)))
       .then((id) => {
         this.shell = id;
         const queued = this.pending.join('');
@@ -116,7 +116,7 @@ export class Dom0Terminal extends LitElement {
         if (queued) void c.api.shellInput(id, queued);
       })
       .catch((e: unknown) => {
-        term.write(`\r\n[could not open the dom0 shell: ${String(e)}]\r\n`);
+        host.write(`\r\n[could not open the dom0 shell: ${String(e)}]\r\n`);
       });
     return this.opening;
   }

@@ -28,6 +28,8 @@ interface RendererDimensions {
 export class TerminalHost {
   readonly terminal: Terminal;
   private opened = false;
+  /** Keep the newest output in view, unless the reader scrolled back on purpose. */
+  private following = true;
   private readonly observer: ResizeObserver;
   private onOpen: (() => void)[] = [];
 
@@ -47,6 +49,31 @@ export class TerminalHost {
     });
     this.observer = new ResizeObserver(() => this.layout(options.label));
     this.observer.observe(box);
+    // Only the reader's own scrolling (wheel, keys, the scroll bar) decides whether to follow the
+    // output: xterm also sees the scroll position the browser resets when a tab hides the box,
+    // and would stay "scrolled back" from then on.
+    const reader = (): void => {
+      setTimeout(() => {
+        const b = this.terminal.buffer.active;
+        this.following = b.viewportY >= b.baseY;
+      }, 0);
+    };
+    box.addEventListener('wheel', reader, { passive: true });
+    // Keys that scroll xterm's view (Shift+PageUp and friends); typing is no scrolling.
+    box.addEventListener('keyup', (e) => {
+      if (/^(PageUp|PageDown|Home|End|ArrowUp|ArrowDown)$/.test(e.key) && e.shiftKey) reader();
+    });
+    // A click that gives the terminal focus is no scrolling; a drag of its scroll bar is.
+    box.addEventListener('pointerup', (e) => {
+      if (e.target instanceof Element && e.target.closest('.scrollbar')) reader();
+    });
+  }
+
+  /** Output for the terminal; it stays in view while the reader follows it. */
+  write(data: string | Uint8Array): void {
+    this.terminal.write(data, () => {
+      if (this.following) this.terminal.scrollToBottom();
+    });
   }
 
   /** Run `fn` once the terminal is open (now, if it already is). */

@@ -56,14 +56,12 @@ export class VmConsole extends LitElement {
     const ev = (e as CustomEvent<ToolstackEvent>).detail;
     if (ev.name !== this.domain) return;
     if (ev.kind === 'created') {
-      this.host?.terminal.write(
-        `\r\n\x1b[2m— ${this.domain} started (domain ${ev.domid}) —\x1b[0m\r\n`,
-      );
+      this.host?.write(`\r\n\x1b[2m— ${this.domain} started (domain ${ev.domid}) —\x1b[0m\r\n`);
       // A new domain has a console of its own: its whole history is new output.
       void this.subscribe(true);
     } else if (ev.kind === 'destroyed') {
       this.note = 'not running';
-      this.host?.terminal.write(`\r\n\x1b[2m— ${this.domain} is gone —\x1b[0m\r\n`);
+      this.host?.write(`\r\n\x1b[2m— ${this.domain} is gone —\x1b[0m\r\n`);
     }
   };
 
@@ -113,11 +111,11 @@ export class VmConsole extends LitElement {
     if (this.subscription !== null) await c.api.unsubscribe(this.subscription).catch(() => {});
     this.subscription = null;
     this.subscribed = this.domain;
-    const term = this.host.terminal;
+    const host = this.host;
     try {
       this.subscription = await c.api.subscribeConsole(
         this.domain,
-        Comlink.proxy((b: Uint8Array) => term.write(b)),
+        Comlink.proxy((b: Uint8Array) => host.write(b)),
         replay,
       );
       this.note = '';

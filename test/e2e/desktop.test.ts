@@ -55,10 +55,6 @@ describe.skipIf(!haveBrowser || !haveSprout)('the VM server desktop in Chromium 
   const tab = async (id: string): Promise<void> => {
     await page.click(`#tab-${id}`);
     await expect.poll(() => app(`#panel-${id}`).isVisible()).toBe(true);
-    // Two frames: the panel is laid out and its views have seen that they are visible.
-    await page.evaluate(
-      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
-    );
   };
 
   it('shows the boot sequence as it happens, then the desktop', async () => {

@@ -62,4 +62,31 @@ describe('<vm-console>: a guest console in xterm', () => {
     await until(() => rows().includes('you said: after showing'), 'the newest line on screen');
     expect(rows()).toContain('you said: while hidden');
   });
+
+  it('follows new output even when the view was moved without the reader (a hidden tab’s reset scroll), but not after the reader scrolls back', async () => {
+    const rows = (): string =>
+      (con.shadowRoot?.querySelector('.xterm-rows') as HTMLElement | null)?.innerText ?? '';
+    const term = (con as unknown as { host: { terminal: import('@xterm/xterm').Terminal } }).host
+      .terminal;
+    for (let i = 0; i < 30; i++) await client.api.sendConsoleInput('sprout-pv', `fill ${i}\r`);
+    await until(() => rows().includes('you said: fill 29'), 'the view at the bottom');
+    // Moved up by something other than the reader: the next output brings it back down.
+    term.scrollLines(-10);
+    await client.api.sendConsoleInput('sprout-pv', 'after the reset\r');
+    await until(() => rows().includes('you said: after the reset'), 'the newest line in view');
+    // The reader scrolls back with the wheel: new output leaves the view where they put it.
+    const viewport = con.shadowRoot?.querySelector('.xterm-screen') as HTMLElement;
+    viewport.dispatchEvent(
+      new WheelEvent('wheel', { deltaY: -400, bubbles: true, composed: true }),
+    );
+    term.scrollLines(-10);
+    await new Promise((r) => setTimeout(r, 50));
+    await client.api.sendConsoleInput('sprout-pv', 'while reading back\r');
+    await until(
+      () => con.text().includes('you said: while reading back'),
+      'the answer in the buffer',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rows()).not.toContain('you said: while reading back');
+  });
 });
