@@ -38,6 +38,8 @@ export interface BootProgress {
 export interface DiskChoice {
   readonly store: ChunkStore;
   readonly note?: string;
+  /** Why the store is not the one wanted first (shown in the boot sequence too). */
+  readonly fallback?: string;
 }
 
 export interface VmServerOptions {
@@ -157,12 +159,14 @@ export class VmServer implements ShellHost {
     // 3. The host disk: the VM server's own hardware, opened (first boot: partitioned) before any guest needs it.
     report('storage', 'start', 'host disk starting');
     let storage: Storage;
+    let note: string;
     try {
       const choice: DiskChoice =
         typeof opts.disk === 'function'
           ? await opts.disk()
           : { store: opts.disk ?? new MemoryChunkStore() };
       const store = choice.store;
+      note = choice.fallback ? ` (${choice.fallback})` : '';
       log.dom0(`host disk store: ${store.description}${choice.note ? ` (${choice.note})` : ''}`);
       storage = await Storage.open(store, {
         files,
@@ -180,7 +184,7 @@ export class VmServer implements ShellHost {
         (parts.length > 0
           ? ` (${parts.map((p) => `${p.device} ${p.name} ${sizeText(p.sizeBytes)}`).join(', ')})`
           : '') +
-        ` on ${storage.hostDisk.description}`,
+        ` on ${storage.hostDisk.description}${note}`,
     );
 
     // The host network: xenbr0 with Domain-0 on it, and the host NIC on the wire.

@@ -182,7 +182,15 @@ export class StatGraph extends LitElement {
             {
               font: axisFont,
               stroke: '#5b6778',
-              size: 50,
+              // As wide as its longest label ("10k KiB/s"), so none is clipped at the left edge.
+              size: (u, values) => {
+                u.ctx.font = axisFont;
+                const widest = Math.max(
+                  0,
+                  ...(values ?? []).map((v) => u.ctx.measureText(v).width),
+                );
+                return Math.max(36, Math.ceil(widest) + 10);
+              },
               grid: { stroke: '#eef1f5' },
               ticks: { show: false },
               values: (_u, vals) => vals.map((v) => `${formatRate(v)}${unit}`),

@@ -28,6 +28,7 @@ interface RendererDimensions {
 export class TerminalHost {
   readonly terminal: Terminal;
   private opened = false;
+  private disposed = false;
   /** Keep the newest output in view, unless the reader scrolled back on purpose. */
   private following = true;
   private readonly observer: ResizeObserver;
@@ -72,7 +73,8 @@ export class TerminalHost {
   /** Output for the terminal; it stays in view while the reader follows it. */
   write(data: string | Uint8Array): void {
     this.terminal.write(data, () => {
-      if (this.following) this.terminal.scrollToBottom();
+      // Only while open: before open() and after dispose() xterm has no renderer to scroll.
+      if (this.following && this.opened && !this.disposed) this.terminal.scrollToBottom();
     });
   }
 
@@ -123,6 +125,7 @@ export class TerminalHost {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.observer.disconnect();
     this.terminal.dispose();
   }

@@ -296,7 +296,11 @@ async function chooseDisk(kind: BootOptions['disk'], name: string): Promise<Disk
     try {
       store = await IdbChunkStore.open(name);
       await store.readMeta();
-      return { store, note: [...why, 'using IndexedDB'].join('; ') };
+      return {
+        store,
+        note: [...why, 'using IndexedDB'].join('; '),
+        ...(why.length > 0 ? { fallback: why.join('; ') } : {}),
+      };
     } catch (e) {
       await store?.close().catch(() => {});
       if (kind === 'indexeddb') throw e;
@@ -307,6 +311,7 @@ async function chooseDisk(kind: BootOptions['disk'], name: string): Promise<Disk
   return {
     store: new MemoryChunkStore(),
     note: [...why, 'using memory: the disk is lost when the tab closes'].join('; '),
+    fallback: [...why, 'the disk is lost when the tab closes'].join('; '),
   };
 }
 

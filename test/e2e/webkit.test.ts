@@ -113,7 +113,7 @@ describe.skipIf(skip || !haveSprout)('the VM server desktop in WebKit (e2e)', ()
     );
     expect(boot?.text).toContain('VM server (Domain-0) starting in privileged mode');
     expect(boot?.text).toMatch(
-      /host disk: 500 GiB, GPT with 3 partitions .* on IndexedDB tabvisor-disk/,
+      /host disk: 500 GiB, GPT with 3 partitions .* on IndexedDB tabvisor-disk \(no OPFS sync access handles here\)/,
     );
     for (const g of GUESTS) expect(boot?.text).toContain(`started ${g} as domain`);
     await waitFor(
