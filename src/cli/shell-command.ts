@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -130,6 +130,8 @@ export async function shellCommand(args: readonly string[]): Promise<number> {
 
   let server: VmServer | undefined;
   let status: number;
+  // A disk this run creates and then cannot use is not left behind (nor its chunk map).
+  const newDisk = disk !== undefined && !existsSync(disk.path);
   try {
     try {
       server = await VmServer.boot({
@@ -157,6 +159,9 @@ export async function shellCommand(args: readonly string[]): Promise<number> {
       // user's to fix: say why in one line, no stack trace.
       if (!(e instanceof StorageError)) throw e;
       stderr.write(`tabvisor shell: ${e.message}\n`);
+      if (disk && newDisk)
+        for (const f of [disk.path, `${disk.path}.map`, `${disk.path}.map.tmp`])
+          rmSync(f, { force: true });
       return 1;
     }
     const shell = server.shell();

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   rmSync,
@@ -225,6 +226,8 @@ describe('tabvisor shell (spawned)', () => {
       expect(tiny.status).toBe(1);
       expect(tiny.stderr).toContain('host disk is too small for 3 guest partitions');
       expect(tiny.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      // The disk it could not use was its own new file: nothing is left behind.
+      expect(readdirSync(dir)).toEqual([]);
       const small = shellPiped(
         ['--no-autostart', '--disk', join(dir, 'small.img:1G'), '-c', 'disk list'],
         '',
