@@ -1,3 +1,4 @@
+import { table } from './table.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -513,18 +514,6 @@ export async function runDiskBenchmark(opts: DiskBenchOptions = {}): Promise<Dis
       'stand-ins: TypeScript guest drivers on a real domain through the real VMM, IDE model and blkback',
     sprout,
   };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 export function formatDiskBenchmark(r: DiskBenchResult): string {

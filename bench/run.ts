@@ -2,6 +2,7 @@
 // run measured in the same session, with the ratio.
 import { formatCpuBenchmark, runCpuBenchmark } from './cpu.ts';
 import { formatDiskBenchmark, runDiskBenchmark } from './disk.ts';
+import { formatNetBenchmark, runNetBenchmark } from './net.ts';
 import { formatVmmBenchmark, runVmmBenchmark } from './vmm.ts';
 
 console.log(formatCpuBenchmark(await runCpuBenchmark()));
@@ -9,3 +10,5 @@ console.log();
 console.log(formatVmmBenchmark(await runVmmBenchmark()));
 console.log();
 console.log(formatDiskBenchmark(await runDiskBenchmark()));
+console.log();
+console.log(formatNetBenchmark(await runNetBenchmark()));
