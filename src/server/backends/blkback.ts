@@ -5,21 +5,24 @@ import type { GrantMapping } from '../../vmm/grant-table';
 import type { GuestDisk } from '../storage/guest-disk';
 import type { IoRecord } from '../storage/io-trace';
 import { SECTOR_SIZE } from '../storage/sector-device';
-import type { XsConnection } from '../xenstore/xenstore';
 import { BlkifBackRing, type BlkifRequestView } from './blkif-back-ring';
+import {
+  XenbusBackend,
+  type XenbusBackendOptions,
+  type XenbusBackendStats,
+} from './xenbus-backend';
 
 /**
  * blkback: the VM server's back end of a PV guest's virtual block device
  * (Linux drivers/block/xen-blkback, xen/include/public/io/blkif.h).
  *
- * Handshake over xenstore (io/xenbus.h): the toolstack has created both
- * device directories in Initialising; we publish our features and the
- * disk's geometry and go to InitWait; when the front end reaches
- * Initialised (or Connected) we read its ring-ref and event-channel, map
- * the ring's grant, bind the event channel and go to Connected. The front
- * closing (Closing, then Closed) makes us finish in-flight requests, unmap,
- * unbind and go to Closed; a front that comes back to Initialising after
- * that gets InitWait again (a rebooted guest).
+ * Handshake over xenstore (io/xenbus.h), as XenbusBackend runs it: we
+ * publish our features and the disk's geometry and go to InitWait; when
+ * the front end reaches Initialised (or Connected) we read its ring-ref
+ * and event-channel, map the ring's grant, bind the event channel and go
+ * to Connected. The front closing (Closing, then Closed) makes us finish
+ * in-flight requests, unmap, unbind and go to Closed; a front that comes
+ * back to Initialising after that gets InitWait again (a rebooted guest).
  *
  * Requests are taken off the ring in order and executed one after the
  * other (which also gives WRITE_BARRIER its ordering). Data segments are
@@ -29,37 +32,12 @@ import { BlkifBackRing, type BlkifRequestView } from './blkif-back-ring';
  * halted ring — never an exception.
  */
 
-/** The VMM's grant operations on behalf of Domain-0. */
-export interface GrantMapper {
-  mapGrant(
-    domid: number,
-    ref: number,
-    readonly: boolean,
-  ): { status: number; mapping?: GrantMapping };
-  unmapGrant(handle: number): number;
-}
+export type { EventPorts, GrantMapper } from './xenbus-backend';
 
-/** Domain-0's event channel ports (the toolstack's Dom0Events fits). */
-export interface EventPorts {
-  /** Binds to the guest's unbound port; `handler` runs on each notification. Throws on failure. */
-  bind(domid: number, remotePort: number, handler: () => void): number;
-  notify(port: number): void;
-  close(port: number): void;
-}
-
-export interface BlkbackOptions {
-  /** Domain-0's xenstore connection. */
-  readonly xs: XsConnection;
-  readonly grants: GrantMapper;
-  readonly events: EventPorts;
-  readonly domid: number;
-  readonly devid: number;
+export interface BlkbackOptions extends XenbusBackendOptions {
   readonly disk: GuestDisk;
-  readonly backendDomid?: number;
   /** Requests taken off the ring and not yet answered, at most (Linux's pending_req pool: one ring's worth). */
   readonly maxInflight?: number;
-  /** Problems worth a log line (a front end breaking the protocol, a handshake failure). */
-  readonly onProblem?: (message: string) => void;
 }
 
 /** The notifications a request is charged with: the first request taken after them gets them all. */
@@ -71,20 +49,13 @@ interface Charge {
   readonly lastExit: number | null;
 }
 
-export interface BlkbackStats {
+export interface BlkbackStats extends XenbusBackendStats {
   requests: number;
   responses: number;
   /** Responses other than OKAY. */
   errors: number;
-  /** Notifications received from the front end (its EVTCHNOP_send hypercalls). */
-  notificationsIn: number;
-  /** Notifications we sent. */
-  notificationsOut: number;
-  /** Response pushes that needed no notification (the front had not asked). */
-  notificationsHeldOff: number;
   /** Times the ring was left with requests because maxInflight were outstanding (VBD_OO). */
   outOfRequests: number;
-  protocolErrors: number;
 }
 
 /** `info` bits (xen/include/public/io/blkif.h VDISK_*). */
@@ -95,10 +66,8 @@ export const VDISK_READONLY = 0x4;
 /** The ring layout we speak: ilp32 with 8-byte-aligned u64 (blkif.h "native" for RV32). */
 export const BLKIF_PROTOCOL_NATIVE = 'riscv32-abi';
 
-export class Blkback {
-  readonly backendPath: string;
-  readonly frontendPath: string;
-  readonly stats: BlkbackStats = {
+export class Blkback extends XenbusBackend<BlkbackOptions> {
+  override readonly stats: BlkbackStats = {
     requests: 0,
     responses: 0,
     errors: 0,
@@ -109,16 +78,9 @@ export class Blkback {
     protocolErrors: 0,
   };
 
-  private readonly xs: XsConnection;
   private readonly disk: GuestDisk;
   private readonly maxInflight: number;
-  private readonly token: string;
-  private stateValue: number = XenbusState.Initialising;
   private ring: BlkifBackRing | null = null;
-  private ringMapping: GrantMapping | null = null;
-  private port = 0;
-  private halted = false;
-  private started = false;
   private inflight = 0;
   private heldBack = false;
   private chain: Promise<void> = Promise.resolve();
@@ -130,51 +92,21 @@ export class Blkback {
   private lastNotifyExit: number | null = null;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly opts: BlkbackOptions) {
-    this.xs = opts.xs;
+  constructor(opts: BlkbackOptions) {
+    super(opts, 'vbd', 'blkback');
     this.disk = opts.disk;
     this.maxInflight = opts.maxInflight ?? 32;
-    const be = opts.backendDomid ?? 0;
-    this.backendPath = `/local/domain/${be}/backend/vbd/${opts.domid}/${opts.devid}`;
-    this.frontendPath =
-      this.xs.tryReadString(`${this.backendPath}/frontend`) ??
-      `/local/domain/${opts.domid}/device/vbd/${opts.devid}`;
-    this.token = `blkback:${opts.domid}:${opts.devid}`;
   }
 
-  /** Our XenbusState. */
-  get state(): number {
-    return this.stateValue;
-  }
-
-  get connected(): boolean {
+  override get connected(): boolean {
     return this.ring !== null;
-  }
-
-  /** Publishes features, goes to InitWait and starts following the front end. */
-  start(): void {
-    if (this.started) return;
-    if (!this.xs.exists(this.backendPath))
-      throw new Error(`${this.backendPath} does not exist: write the device layout first`);
-    this.started = true;
-    this.publishDisk();
-    this.xs.write(`${this.backendPath}/feature-flush-cache`, '1');
-    this.xs.write(`${this.backendPath}/feature-barrier`, '1');
-    this.switchState(XenbusState.InitWait);
-    this.xs.watch(`${this.frontendPath}/state`, this.token, () => this.frontendChanged());
   }
 
   /** Stops following the front end, finishes in-flight requests, unmaps and unbinds. */
   async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    try {
-      this.xs.unwatch(`${this.frontendPath}/state`, this.token);
-    } catch {
-      // The connection or the watch is already gone.
-    }
+    if (!this.stopFollowing()) return;
     await this.disconnect();
-    if (this.xs.exists(this.backendPath)) this.switchState(XenbusState.Closed);
+    this.closeDevice();
   }
 
   /** Resolves when every request taken so far has been answered. */
@@ -183,6 +115,14 @@ export class Blkback {
   }
 
   // ---------------------------------------------------------------- xenbus
+
+  /** The disk's geometry each time; the features once, at probe. */
+  protected override advertise(probing: boolean): void {
+    this.publishDisk();
+    if (!probing) return;
+    this.xs.write(`${this.backendPath}/feature-flush-cache`, '1');
+    this.xs.write(`${this.backendPath}/feature-barrier`, '1');
+  }
 
   private publishDisk(): void {
     const be = this.backendPath;
@@ -195,100 +135,32 @@ export class Blkback {
     });
   }
 
-  private switchState(state: number): void {
-    this.stateValue = state;
-    if (this.xs.exists(this.backendPath)) this.xs.write(`${this.backendPath}/state`, String(state));
-  }
-
-  /** xenbus_dev_fatal: say why in `error`, and close. */
-  private fatal(message: string): void {
-    this.opts.onProblem?.(`vbd ${this.opts.domid}/${this.opts.devid}: ${message}`);
-    if (this.xs.exists(this.backendPath)) this.xs.write(`${this.backendPath}/error`, message);
-    this.switchState(XenbusState.Closing);
-  }
-
-  private frontendChanged(): void {
-    if (!this.started) return;
-    const text = this.xs.tryReadString(`${this.frontendPath}/state`);
-    const fe = text === undefined || text === '' ? XenbusState.Unknown : Number(text);
-    switch (fe) {
-      case XenbusState.Initialising:
-        // A front end starting over after we closed (guest reboot): offer the device again.
-        if (this.stateValue === XenbusState.Closed) {
-          this.publishDisk();
-          this.switchState(XenbusState.InitWait);
-        }
-        return;
-      case XenbusState.Initialised:
-      case XenbusState.Connected:
-        if (this.stateValue === XenbusState.Connected || this.ring) return;
-        if (this.stateValue !== XenbusState.InitWait) return;
-        this.connect();
-        return;
-      case XenbusState.Closing:
-        this.switchState(XenbusState.Closing);
-        return;
-      case XenbusState.Closed:
-        void this.disconnect().then(() => {
-          if (this.started) this.switchState(XenbusState.Closed);
-        });
-        return;
-      default:
-        // Unknown: the front end's directory is gone (device or domain removed).
-        void this.disconnect();
-        return;
-    }
-  }
-
-  private readNumber(key: string): number | null {
-    const text = this.xs.tryReadString(`${this.frontendPath}/${key}`);
-    if (text === undefined || !/^\d+$/.test(text)) return null;
-    const n = Number(text);
-    return Number.isSafeInteger(n) ? n : null;
-  }
-
-  private connect(): void {
+  /** connect_ring: one page, our protocol, mapped and bound; then Connected. */
+  protected override connect(): void {
     const order = this.readNumber('ring-page-order');
     if (order !== null && order !== 0) return this.fatal('multi-page rings are not supported');
-    const ringRef = this.readNumber('ring-ref');
-    if (ringRef === null) return this.fatal(`reading ${this.frontendPath}/ring-ref`);
-    const remotePort = this.readNumber('event-channel');
-    if (remotePort === null) return this.fatal(`reading ${this.frontendPath}/event-channel`);
+    const keys = this.gather('ring-ref', 'event-channel');
+    if (!keys) return;
+    const [ringRef, remotePort] = keys;
     const protocol = this.xs.tryReadString(`${this.frontendPath}/protocol`);
     if (protocol !== undefined && protocol !== '' && protocol !== BLKIF_PROTOCOL_NATIVE)
       return this.fatal(`unsupported protocol ${protocol}`);
-    const m = this.opts.grants.mapGrant(this.opts.domid, ringRef, false);
-    if (m.status !== GNTST.okay || !m.mapping)
-      return this.fatal(`mapping ring-ref ${ringRef} (grant status ${m.status})`);
-    let port: number;
-    try {
-      port = this.opts.events.bind(this.opts.domid, remotePort, () => this.notified());
-    } catch (e) {
-      this.opts.grants.unmapGrant(m.mapping.handle);
-      return this.fatal(
-        `binding event channel ${remotePort}: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
-    this.ringMapping = m.mapping;
-    this.ring = new BlkifBackRing(m.mapping.view);
-    this.port = port;
-    this.halted = false;
+    const maps = this.mapRingsAndBind([['ring-ref', ringRef]], remotePort, () => this.notified());
+    if (!maps) return;
+    this.ring = new BlkifBackRing(maps[0].view);
     this.publishDisk();
     this.switchState(XenbusState.Connected);
     this.processRing();
   }
 
   /** Finishes in-flight requests, then unbinds and unmaps (xen_blkif_disconnect). */
-  private disconnect(): Promise<void> {
+  protected override disconnect(): Promise<void> {
     if (this.closing) return this.closing;
     if (!this.ring) return Promise.resolve();
     const ring = this.ring;
     this.closing = this.chain.then(() => {
-      if (this.port) this.opts.events.close(this.port);
-      if (this.ringMapping) this.opts.grants.unmapGrant(this.ringMapping.handle);
+      this.releaseRings();
       if (this.ring === ring) this.ring = null;
-      this.ringMapping = null;
-      this.port = 0;
       this.closing = null;
     });
     return this.closing;
@@ -314,16 +186,8 @@ export class Blkback {
     if (!ring || this.halted || this.closing) return;
     for (;;) {
       const rp = ring.reqProd;
-      if (ring.requestProdOverflow(rp)) {
-        this.halted = true;
-        this.stats.protocolErrors++;
-        this.fatal(
-          `front end provided bogus ring requests (req_prod ${rp}, rsp_prod_pvt ${ring.rspProdPvt}); halting ring processing`,
-        );
-        return;
-      }
-      while (ring.reqCons !== rp) {
-        if (ring.requestConsOverflow(ring.reqCons)) break;
+      if (ring.requestProdOverflow(rp)) return this.haltRing(ring, rp);
+      while (ring.hasRequest(rp)) {
         if (this.inflight >= this.maxInflight) {
           // Out of request slots: come back when one is answered.
           if (!this.heldBack) {
@@ -333,9 +197,7 @@ export class Blkback {
           }
           return;
         }
-        const req = ring.readRequest(ring.reqCons);
-        ring.reqCons = (ring.reqCons + 1) >>> 0;
-        this.take(req);
+        this.take(ring.readRequest(ring.consumeRequest()));
       }
       if (!ring.finalCheckForRequests()) return;
     }
@@ -361,7 +223,7 @@ export class Blkback {
         status = await this.perform(req, charged);
       } catch (e) {
         // A bug of ours must not become the guest's problem beyond this request.
-        this.opts.onProblem?.(`vbd ${this.opts.domid}/${this.opts.devid}: ${String(e)}`);
+        this.report(String(e));
         status = BlkifStatus.error;
       }
       if (ring && ring === this.ring) this.respond(ring, req, status);
@@ -376,12 +238,7 @@ export class Blkback {
     ring.putResponse(req.id, req.operation, status);
     this.stats.responses++;
     if (status !== BlkifStatus.okay) this.stats.errors++;
-    if (ring.pushResponses()) {
-      this.stats.notificationsOut++;
-      this.opts.events.notify(this.port);
-    } else {
-      this.stats.notificationsHeldOff++;
-    }
+    if (this.pushResponses(ring)) this.notifyFrontend();
   }
 
   /** Validates and executes one request; returns the blkif status. */

@@ -3,17 +3,14 @@ import {
   BlkifRequest,
   BlkifResponse,
   BlkifSegment,
-  SringHeader,
-  ringSlots,
 } from '../../vmm/abi/ring';
+import { BackRing } from './back-ring';
 
 /**
  * The back end's half of a blkif shared ring (xen/include/public/io/ring.h,
- * DEFINE_RING_TYPES(blkif, …)): the shared page holds req_prod, req_event,
- * rsp_prod, rsp_event and 32 slots of 112 bytes (a request or, once
- * answered, a response); the back end privately keeps req_cons and
- * rsp_prod_pvt. Indices are free-running u32s. The guest owns the page and
- * may scribble anything on it: every value read here is checked before use.
+ * DEFINE_RING_TYPES(blkif, …)): 32 slots of 112 bytes (a request or, once
+ * answered, a response). The ring mechanics are BackRing's; this is the
+ * slot layout of io/blkif.h.
  */
 
 export interface BlkifSegmentView {
@@ -33,59 +30,9 @@ export interface BlkifRequestView {
   readonly segments: readonly BlkifSegmentView[];
 }
 
-export class BlkifBackRing {
-  readonly size: number;
-  reqCons: number;
-  rspProdPvt: number;
-  private readonly view: DataView;
-
-  constructor(private readonly page: Uint8Array) {
-    this.view = new DataView(page.buffer, page.byteOffset, page.length);
-    this.size = ringSlots(BlkifRequest.size, page.length);
-    // BACK_RING_ATTACH at the shared rsp_prod: a fresh ring starts at 0, a reconnect where it left off.
-    this.rspProdPvt = this.u32(SringHeader.rsp_prod);
-    this.reqCons = this.rspProdPvt;
-  }
-
-  private u32(off: number): number {
-    return this.view.getUint32(off, true);
-  }
-
-  get reqProd(): number {
-    return this.u32(SringHeader.req_prod);
-  }
-
-  get rspProd(): number {
-    return this.u32(SringHeader.rsp_prod);
-  }
-
-  get reqEvent(): number {
-    return this.u32(SringHeader.req_event);
-  }
-
-  get rspEvent(): number {
-    return this.u32(SringHeader.rsp_event);
-  }
-
-  /** RING_HAS_UNCONSUMED_REQUESTS: requests published and not consumed, bounded by free response slots. */
-  unconsumedRequests(): number {
-    const req = (this.reqProd - this.reqCons) >>> 0;
-    const rsp = this.size - ((this.reqCons - this.rspProdPvt) >>> 0);
-    return Math.min(req, rsp);
-  }
-
-  /** RING_REQUEST_PROD_OVERFLOW: the front claims more requests than the ring can hold. */
-  requestProdOverflow(prod: number): boolean {
-    return (prod - this.rspProdPvt) >>> 0 > this.size;
-  }
-
-  /** RING_REQUEST_CONS_OVERFLOW: consuming `cons` would overrun unanswered slots. */
-  requestConsOverflow(cons: number): boolean {
-    return (cons - this.rspProdPvt) >>> 0 >= this.size;
-  }
-
-  private slot(idx: number): number {
-    return SringHeader.size + (idx & (this.size - 1)) * BlkifRequest.size;
+export class BlkifBackRing extends BackRing {
+  constructor(page: Uint8Array) {
+    super(page, BlkifRequest.size);
   }
 
   /** RING_COPY_REQUEST of slot `idx`. */
@@ -114,38 +61,9 @@ export class BlkifBackRing {
 
   /** Writes a response in the next private slot (RING_GET_RESPONSE(rsp_prod_pvt++)). */
   putResponse(id: bigint, operation: number, status: number): void {
-    const at = this.slot(this.rspProdPvt);
+    const at = this.nextResponseSlot();
     this.view.setBigUint64(at + BlkifResponse.id, id, true);
     this.view.setUint8(at + BlkifResponse.operation, operation);
     this.view.setInt16(at + BlkifResponse.status, status, true);
-    this.rspProdPvt = (this.rspProdPvt + 1) >>> 0;
-  }
-
-  /**
-   * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: publish rsp_prod, and notify only
-   * if the front asked to hear about a response in the range just pushed
-   * (rsp_event ∈ (old, new]).
-   */
-  pushResponses(): boolean {
-    const old = this.rspProd;
-    const next = this.rspProdPvt;
-    this.view.setUint32(SringHeader.rsp_prod, next, true);
-    return (next - this.rspEvent) >>> 0 < (next - old) >>> 0;
-  }
-
-  /**
-   * RING_FINAL_CHECK_FOR_REQUESTS: with nothing left, ask to be notified of
-   * the next request (req_event = req_cons + 1), then check once more for
-   * a request that raced with that.
-   */
-  finalCheckForRequests(): boolean {
-    if (this.unconsumedRequests() > 0) return true;
-    this.view.setUint32(SringHeader.req_event, (this.reqCons + 1) >>> 0, true);
-    return this.unconsumedRequests() > 0;
-  }
-
-  /** The page (for tests). */
-  get bytes(): Uint8Array {
-    return this.page;
   }
 }

@@ -2,7 +2,6 @@ import { GNTST } from '../../vmm/abi/grant-table';
 import { PAGE_SIZE } from '../../vmm/abi/hypercall';
 import { NetifStatus, NetifTxFlag, XEN_NETIF_EXTRA_FLAG_MORE } from '../../vmm/abi/ring';
 import { XenbusState } from '../../vmm/abi/xenbus-state';
-import type { GrantMapping } from '../../vmm/grant-table';
 import {
   ETH_HEADER_SIZE,
   ETH_MAX_FRAME,
@@ -11,22 +10,25 @@ import {
   type EthernetPort,
   type MacAddress,
 } from '../network/ethernet';
-import type { XsConnection } from '../xenstore/xenstore';
-import type { EventPorts, GrantMapper } from './blkback';
+import type { BackRing } from './back-ring';
 import {
   NetifRxBackRing,
   NetifTxBackRing,
-  type NetifBackRing,
   type NetifRxRequestView,
   type NetifTxRequestView,
 } from './netif-back-ring';
+import {
+  XenbusBackend,
+  type XenbusBackendOptions,
+  type XenbusBackendStats,
+} from './xenbus-backend';
 
 /**
  * netback: the VM server's back end of a PV guest's virtual NIC (Linux
  * drivers/net/xen-netback, xen/include/public/io/netif.h), and that NIC's
  * port on the bridge xenbr0.
  *
- * Handshake over xenstore (io/xenbus.h), as blkback's: we publish our
+ * Handshake over xenstore (io/xenbus.h), as XenbusBackend runs it: we publish our
  * features (rx-copy only; no scatter-gather, no GSO) and go to InitWait;
  * when the front end reaches Initialised (or Connected) we read its
  * tx-ring-ref, rx-ring-ref and event-channel, insist on request-rx-copy=1,
@@ -48,25 +50,16 @@ import {
  * guest sent (NETTX), RX what it received (NETRX).
  */
 
-export interface NetbackOptions {
-  /** Domain-0's xenstore connection. */
-  readonly xs: XsConnection;
-  readonly grants: GrantMapper;
-  readonly events: EventPorts;
-  readonly domid: number;
-  readonly devid: number;
+export interface NetbackOptions extends XenbusBackendOptions {
   /** The guest NIC's MAC (the toolstack's, as in the device's `mac` key). */
   readonly mac: MacAddress;
   /** Joins a port to the bridge (the lead passes `bridge.attach`). */
   readonly attach: (port: EthernetPort) => EthernetLink;
-  readonly backendDomid?: number;
   /** Frames held for a guest that has not posted receive buffers, at most (then dropped). */
   readonly rxQueueLimit?: number;
-  /** Problems worth a log line (a front end breaking the protocol, a handshake failure). */
-  readonly onProblem?: (message: string) => void;
 }
 
-export interface NetbackStats {
+export interface NetbackStats extends XenbusBackendStats {
   /** Frames the guest sent that went on the bridge (xentop NETTX, in frames). */
   txFrames: number;
   /** Their bytes (xentop NETTX is this / 1024). */
@@ -81,12 +74,6 @@ export interface NetbackStats {
   rxDropped: number;
   /** RX requests answered NETIF_RSP_ERROR (a receive buffer that could not be mapped). */
   rxErrors: number;
-  /** Notifications received from the front end (its EVTCHNOP_send hypercalls). */
-  notificationsIn: number;
-  /** Notifications we sent. */
-  notificationsOut: number;
-  /** Response pushes that needed no notification (the front had not asked). */
-  notificationsHeldOff: number;
   /** Requests and rings that broke netif.h: bad TX requests, bad RX buffers, runaway indices. */
   protocolErrors: number;
 }
@@ -94,21 +81,16 @@ export interface NetbackStats {
 /** Frames queued for a guest without receive buffers (Linux's default rx queue is 256 too). */
 export const NETBACK_RX_QUEUE_LIMIT = 256;
 
-/** Protocol problems logged per connection before the rest are only counted. */
-const PROBLEM_LOG_LIMIT = 8;
-
 /**
  * NETRXF_* of our RX responses: none. Not data_validated — frames from the
  * bridge carry whatever checksums their senders computed, and we check none.
  */
 const RX_FLAGS = 0;
 
-export class Netback implements EthernetPort {
+export class Netback extends XenbusBackend<NetbackOptions> implements EthernetPort {
   readonly name: string;
   readonly mac: MacAddress;
-  readonly backendPath: string;
-  readonly frontendPath: string;
-  readonly stats: NetbackStats = {
+  override readonly stats: NetbackStats = {
     txFrames: 0,
     txBytes: 0,
     txErrors: 0,
@@ -122,17 +104,10 @@ export class Netback implements EthernetPort {
     protocolErrors: 0,
   };
 
-  private readonly xs: XsConnection;
   private readonly rxQueueLimit: number;
-  private readonly token: string;
-  private stateValue: number = XenbusState.Initialising;
-  private started = false;
   private tx: NetifTxBackRing | null = null;
   private rx: NetifRxBackRing | null = null;
-  private mappings: GrantMapping[] = [];
-  private port = 0;
   private link: EthernetLink | null = null;
-  private halted = false;
   /** Frames from the bridge waiting for a receive buffer (copies: the bridge's frames are not ours). */
   private rxQueue: Uint8Array[] = [];
   /** The TX slots to come belong to a frame already refused: extra-info slots, then more_data slots. */
@@ -142,31 +117,19 @@ export class Netback implements EthernetPort {
   private txBusy = false;
   private txAgain = false;
   private rxBusy = false;
-  private problemsLogged = 0;
 
-  constructor(private readonly opts: NetbackOptions) {
-    this.xs = opts.xs;
+  constructor(opts: NetbackOptions) {
+    super(opts, 'vif', 'netback');
     parseMac(opts.mac); // a toolstack mistake, not guest input: throw now
     this.mac = opts.mac.toLowerCase();
     this.rxQueueLimit = opts.rxQueueLimit ?? NETBACK_RX_QUEUE_LIMIT;
-    const be = opts.backendDomid ?? 0;
-    this.backendPath = `/local/domain/${be}/backend/vif/${opts.domid}/${opts.devid}`;
-    this.frontendPath =
-      this.xs.tryReadString(`${this.backendPath}/frontend`) ??
-      `/local/domain/${opts.domid}/device/vif/${opts.devid}`;
     const vifname = this.xs.tryReadString(`${this.backendPath}/vifname`);
     this.name =
       vifname !== undefined && vifname !== '' ? vifname : `vif${opts.domid}.${opts.devid}`;
-    this.token = `netback:${opts.domid}:${opts.devid}`;
-  }
-
-  /** Our XenbusState. */
-  get state(): number {
-    return this.stateValue;
   }
 
   /** Rings mapped, event channel bound, on the bridge. */
-  get connected(): boolean {
+  override get connected(): boolean {
     return this.tx !== null && this.rx !== null;
   }
 
@@ -175,28 +138,11 @@ export class Netback implements EthernetPort {
     return this.rxQueue.length;
   }
 
-  /** Publishes features, goes to InitWait and starts following the front end. */
-  start(): void {
-    if (this.started) return;
-    if (!this.xs.exists(this.backendPath))
-      throw new Error(`${this.backendPath} does not exist: write the device layout first`);
-    this.started = true;
-    this.publishFeatures();
-    this.switchState(XenbusState.InitWait);
-    this.xs.watch(`${this.frontendPath}/state`, this.token, () => this.frontendChanged());
-  }
-
   /** Stops following the front end, leaves the bridge, unmaps and unbinds. */
   stop(): void {
-    if (!this.started) return;
-    this.started = false;
-    try {
-      this.xs.unwatch(`${this.frontendPath}/state`, this.token);
-    } catch {
-      // The connection or the watch is already gone.
-    }
+    if (!this.stopFollowing()) return;
     this.disconnect();
-    if (this.xs.exists(this.backendPath)) this.switchState(XenbusState.Closed);
+    this.closeDevice();
   }
 
   // ---------------------------------------------------------------- the bridge's side
@@ -221,7 +167,7 @@ export class Netback implements EthernetPort {
       return false;
     }
     this.rxQueue.push(frame.slice());
-    if (this.drainRx()) this.notifyFront();
+    if (this.drainRx()) this.notifyFrontend();
     if (this.halted) {
       // The RX ring turned out to be bogus: nothing queued will ever be taken.
       this.stats.rxDropped += this.rxQueue.length;
@@ -233,7 +179,8 @@ export class Netback implements EthernetPort {
 
   // ---------------------------------------------------------------- xenbus
 
-  private publishFeatures(): void {
+  /** rx-copy only: no page flipping, scatter-gather or GSO (the same keys at every InitWait). */
+  protected override advertise(): void {
     const be = this.backendPath;
     this.xs.transaction((tx) => {
       this.xs.write(`${be}/feature-rx-copy`, '1', tx);
@@ -243,137 +190,54 @@ export class Netback implements EthernetPort {
     });
   }
 
-  private switchState(state: number): void {
-    this.stateValue = state;
-    if (this.xs.exists(this.backendPath)) this.xs.write(`${this.backendPath}/state`, String(state));
-  }
-
-  /** A guest's protocol mistake: logged a few times per connection, then only counted (a flood is cheap for it). */
-  private problem(message: string): void {
-    if (this.problemsLogged >= PROBLEM_LOG_LIMIT) return;
-    this.problemsLogged++;
-    const suffix =
-      this.problemsLogged === PROBLEM_LOG_LIMIT ? ' (further problems are only counted)' : '';
-    this.opts.onProblem?.(`vif ${this.opts.domid}/${this.opts.devid}: ${message}${suffix}`);
-  }
-
-  /** xenbus_dev_fatal: say why in `error`, and close. */
-  private fatal(message: string): void {
-    this.opts.onProblem?.(`vif ${this.opts.domid}/${this.opts.devid}: ${message}`);
-    if (this.xs.exists(this.backendPath)) this.xs.write(`${this.backendPath}/error`, message);
-    this.switchState(XenbusState.Closing);
-  }
-
-  private frontendChanged(): void {
-    if (!this.started) return;
-    const text = this.xs.tryReadString(`${this.frontendPath}/state`);
-    const fe = text === undefined || text === '' ? XenbusState.Unknown : Number(text);
-    switch (fe) {
-      case XenbusState.Initialising:
-        // A front end starting over after we closed (guest reboot): offer the device again.
-        if (this.stateValue === XenbusState.Closed) {
-          this.publishFeatures();
-          this.switchState(XenbusState.InitWait);
-        }
-        return;
-      case XenbusState.Initialised:
-      case XenbusState.Connected:
-        if (this.stateValue !== XenbusState.InitWait || this.connected) return;
-        this.connect();
-        return;
-      case XenbusState.Closing:
-        // netback's set_backend_state: leave the data path first, then say Closing.
-        this.disconnect();
-        this.switchState(XenbusState.Closing);
-        return;
-      case XenbusState.Closed:
-        this.disconnect();
-        this.switchState(XenbusState.Closed);
-        return;
-      default:
-        // Unknown: the front end's directory is gone (device or domain removed).
-        this.disconnect();
-        return;
-    }
-  }
-
-  private readNumber(key: string): number | null {
-    const text = this.xs.tryReadString(`${this.frontendPath}/${key}`);
-    if (text === undefined || !/^\d+$/.test(text)) return null;
-    const n = Number(text);
-    return Number.isSafeInteger(n) ? n : null;
+  /** netback's set_backend_state: leave the data path first, then say Closing. */
+  protected override frontendClosing(): void {
+    this.disconnect();
   }
 
   /** connect_data_rings + xenvif_connect_data: both rings, the event channel, the bridge. */
-  private connect(): void {
-    const txRef = this.readNumber('tx-ring-ref');
-    if (txRef === null) return this.fatal(`reading ${this.frontendPath}/tx-ring-ref`);
-    const rxRef = this.readNumber('rx-ring-ref');
-    if (rxRef === null) return this.fatal(`reading ${this.frontendPath}/rx-ring-ref`);
-    const remotePort = this.readNumber('event-channel');
-    if (remotePort === null) return this.fatal(`reading ${this.frontendPath}/event-channel`);
+  protected override connect(): void {
+    const keys = this.gather('tx-ring-ref', 'rx-ring-ref', 'event-channel');
+    if (!keys) return;
+    const [txRef, rxRef, remotePort] = keys;
     // We only copy into the guest's buffers; page flipping is long gone (netif.h "feature-rx-flip").
     if (this.readNumber('request-rx-copy') !== 1)
       return this.fatal('the front end does not request rx-copy, the only receive mode offered');
-
-    const maps: GrantMapping[] = [];
-    const unmapAll = (): void => {
-      for (const m of maps) this.opts.grants.unmapGrant(m.handle);
-    };
-    for (const [what, ref] of [
-      ['tx-ring-ref', txRef],
-      ['rx-ring-ref', rxRef],
-    ] as const) {
-      const m = this.opts.grants.mapGrant(this.opts.domid, ref, false);
-      if (m.status !== GNTST.okay || !m.mapping) {
-        unmapAll();
-        return this.fatal(`mapping ${what} ${ref} (grant status ${m.status})`);
-      }
-      maps.push(m.mapping);
-    }
-    let port: number;
-    try {
-      port = this.opts.events.bind(this.opts.domid, remotePort, () => this.notified());
-    } catch (e) {
-      unmapAll();
-      return this.fatal(
-        `binding event channel ${remotePort}: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
+    const maps = this.mapRingsAndBind(
+      [
+        ['tx-ring-ref', txRef],
+        ['rx-ring-ref', rxRef],
+      ],
+      remotePort,
+      () => this.notified(),
+    );
+    if (!maps) return;
     let link: EthernetLink;
     try {
       link = this.opts.attach(this);
     } catch (e) {
-      this.opts.events.close(port);
-      unmapAll();
+      this.releaseRings();
       return this.fatal(`joining the bridge: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const [txMap, rxMap] = maps as [GrantMapping, GrantMapping];
-    this.mappings = maps;
+    const [txMap, rxMap] = maps;
     this.tx = new NetifTxBackRing(txMap.view);
     this.rx = new NetifRxBackRing(rxMap.view);
-    this.port = port;
     this.link = link;
-    this.halted = false;
     this.txExtrasPending = false;
     this.txChainPending = false;
-    this.problemsLogged = 0;
     this.switchState(XenbusState.Connected);
     // Requests the front queued before we were connected.
     this.notified(false);
   }
 
   /** xenvif_disconnect_data: off the bridge, unbind, unmap; queued frames are dropped. */
-  private disconnect(): void {
+  protected override disconnect(): void {
     if (this.link) {
       const link = this.link;
       this.link = null;
       link.detach();
     }
-    if (this.port) this.opts.events.close(this.port);
-    for (const m of this.mappings) this.opts.grants.unmapGrant(m.handle);
-    this.mappings = [];
-    this.port = 0;
+    this.releaseRings();
     this.tx = null;
     this.rx = null;
     this.stats.rxDropped += this.rxQueue.length;
@@ -387,30 +251,12 @@ export class Netback implements EthernetPort {
     if (counted) this.stats.notificationsIn++;
     const tx = this.processTx();
     const rx = this.drainRx();
-    if (tx || rx) this.notifyFront();
+    if (tx || rx) this.notifyFrontend();
   }
 
-  private notifyFront(): void {
-    if (!this.port) return;
-    this.stats.notificationsOut++;
-    this.opts.events.notify(this.port);
-  }
-
-  /** RING_PUSH_RESPONSES_AND_CHECK_NOTIFY, counting the pushes the front did not ask to hear about. */
-  private push(ring: NetifBackRing): boolean {
-    if (ring.rspProd === ring.rspProdPvt) return false;
-    if (ring.pushResponses()) return true;
-    this.stats.notificationsHeldOff++;
-    return false;
-  }
-
-  /** The front claims more requests than the ring holds: stop reading it (xenvif_fatal_tx_err). */
-  private halt(which: string, ring: NetifBackRing, prod: number): void {
-    this.halted = true;
-    this.stats.protocolErrors++;
-    this.fatal(
-      `front end provided bogus ${which} ring requests (req_prod ${prod}, rsp_prod_pvt ${ring.rspProdPvt}); halting ring processing`,
-    );
+  /** pushResponses, for a ring that may have nothing to push (then no hold-off is counted). */
+  private push(ring: BackRing): boolean {
+    return ring.rspProd !== ring.rspProdPvt && this.pushResponses(ring);
   }
 
   /** xenvif_tx_action + RING_FINAL_CHECK_FOR_REQUESTS: take every TX request; true if the front wants a notification. */
@@ -429,13 +275,11 @@ export class Netback implements EthernetPort {
         for (;;) {
           const rp = ring.reqProd;
           if (ring.requestProdOverflow(rp)) {
-            this.halt('TX', ring, rp);
+            this.haltRing(ring, rp, 'TX');
             break;
           }
-          while (ring.reqCons !== rp && !ring.requestConsOverflow(ring.reqCons)) {
-            const idx = ring.reqCons;
-            ring.reqCons = (idx + 1) >>> 0;
-            this.takeTxSlot(ring, idx);
+          while (ring.hasRequest(rp)) {
+            this.takeTxSlot(ring, ring.consumeRequest());
             // The bridge may have run other ports' code: were we disconnected meanwhile?
             if (this.tx !== ring) return false;
           }
@@ -523,15 +367,14 @@ export class Netback implements EthernetPort {
       while (this.rxQueue.length > 0) {
         const rp = ring.reqProd;
         if (ring.requestProdOverflow(rp)) {
-          this.halt('RX', ring, rp);
+          this.haltRing(ring, rp, 'RX');
           break;
         }
-        if (ring.reqCons === rp || ring.requestConsOverflow(ring.reqCons)) {
+        if (!ring.hasRequest(rp)) {
           if (ring.finalCheckForRequests()) continue;
           break;
         }
-        const req = ring.readRequest(ring.reqCons);
-        ring.reqCons = (ring.reqCons + 1) >>> 0;
+        const req = ring.readRequest(ring.consumeRequest());
         const frame = this.rxQueue[0] as Uint8Array;
         if (this.copyToGuest(req, frame)) {
           this.rxQueue.shift();

@@ -4,107 +4,16 @@ import {
   NetifRxResponse,
   NetifTxRequest,
   NetifTxResponse,
-  SringHeader,
-  ringSlots,
 } from '../../vmm/abi/ring';
+import { BackRing } from './back-ring';
 
 /**
  * The back end's half of a netif's two shared rings
  * (xen/include/public/io/ring.h with io/netif.h's DEFINE_RING_TYPES(netif_tx, …)
- * and (netif_rx, …)): each page holds req_prod, req_event, rsp_prod,
- * rsp_event and 256 slots — 12 bytes on the TX ring (a request, its
- * response or an extra-info slot), 8 on the RX ring. The back end privately
- * keeps req_cons and rsp_prod_pvt. Indices are free-running u32s. The guest
- * owns the pages and may scribble anything on them: every value read here
- * is checked before use.
+ * and (netif_rx, …)): 256 slots each — 12 bytes on the TX ring (a request,
+ * its response or an extra-info slot), 8 on the RX ring. The ring
+ * mechanics are BackRing's; these are the slot layouts of io/netif.h.
  */
-export class NetifBackRing {
-  readonly size: number;
-  reqCons: number;
-  rspProdPvt: number;
-  protected readonly view: DataView;
-
-  constructor(
-    private readonly page: Uint8Array,
-    readonly slotSize: number,
-  ) {
-    this.view = new DataView(page.buffer, page.byteOffset, page.length);
-    this.size = ringSlots(slotSize, page.length);
-    // BACK_RING_ATTACH at the shared rsp_prod: a fresh ring starts at 0, a reconnect where it left off.
-    this.rspProdPvt = this.u32(SringHeader.rsp_prod);
-    this.reqCons = this.rspProdPvt;
-  }
-
-  protected u32(off: number): number {
-    return this.view.getUint32(off, true);
-  }
-
-  get reqProd(): number {
-    return this.u32(SringHeader.req_prod);
-  }
-
-  get rspProd(): number {
-    return this.u32(SringHeader.rsp_prod);
-  }
-
-  get reqEvent(): number {
-    return this.u32(SringHeader.req_event);
-  }
-
-  get rspEvent(): number {
-    return this.u32(SringHeader.rsp_event);
-  }
-
-  /** RING_HAS_UNCONSUMED_REQUESTS: requests published and not consumed, bounded by free response slots. */
-  unconsumedRequests(): number {
-    const req = (this.reqProd - this.reqCons) >>> 0;
-    const rsp = this.size - ((this.reqCons - this.rspProdPvt) >>> 0);
-    return Math.min(req, rsp);
-  }
-
-  /** RING_REQUEST_PROD_OVERFLOW: the front claims more requests than the ring can hold. */
-  requestProdOverflow(prod: number): boolean {
-    return (prod - this.rspProdPvt) >>> 0 > this.size;
-  }
-
-  /** RING_REQUEST_CONS_OVERFLOW: consuming `cons` would overrun unanswered slots. */
-  requestConsOverflow(cons: number): boolean {
-    return (cons - this.rspProdPvt) >>> 0 >= this.size;
-  }
-
-  protected slot(idx: number): number {
-    return SringHeader.size + (idx & (this.size - 1)) * this.slotSize;
-  }
-
-  /**
-   * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: publish rsp_prod, and notify only
-   * if the front asked to hear about a response in the range just pushed
-   * (rsp_event ∈ (old, new]). False when there was nothing to push.
-   */
-  pushResponses(): boolean {
-    const old = this.rspProd;
-    const next = this.rspProdPvt;
-    if (old === next) return false;
-    this.view.setUint32(SringHeader.rsp_prod, next, true);
-    return (next - this.rspEvent) >>> 0 < (next - old) >>> 0;
-  }
-
-  /**
-   * RING_FINAL_CHECK_FOR_REQUESTS: with nothing left, ask to be notified of
-   * the next request (req_event = req_cons + 1), then check once more for
-   * a request that raced with that.
-   */
-  finalCheckForRequests(): boolean {
-    if (this.unconsumedRequests() > 0) return true;
-    this.view.setUint32(SringHeader.req_event, (this.reqCons + 1) >>> 0, true);
-    return this.unconsumedRequests() > 0;
-  }
-
-  /** The page (for tests). */
-  get bytes(): Uint8Array {
-    return this.page;
-  }
-}
 
 /** A TX request copied out of the ring (so the guest cannot change it under us). */
 export interface NetifTxRequestView {
@@ -116,7 +25,7 @@ export interface NetifTxRequestView {
 }
 
 /** The guest's transmit ring: requests carry frames to the back end. */
-export class NetifTxBackRing extends NetifBackRing {
+export class NetifTxBackRing extends BackRing {
   constructor(page: Uint8Array) {
     super(page, NetifTxRequest.size);
   }
@@ -145,17 +54,14 @@ export class NetifTxBackRing extends NetifBackRing {
 
   /** Writes a response in the next private slot (RING_GET_RESPONSE(rsp_prod_pvt++)). */
   putResponse(id: number, status: number): void {
-    const at = this.slot(this.rspProdPvt);
+    const at = this.nextResponseSlot();
     this.view.setUint16(at + NetifTxResponse.id, id, true);
     this.view.setInt16(at + NetifTxResponse.status, status, true);
-    this.rspProdPvt = (this.rspProdPvt + 1) >>> 0;
   }
 
   /** The NETIF_RSP_NULL answer to an extra-info slot: only the status is written (as Linux's make_tx_response). */
   putStatusOnly(status: number): void {
-    const at = this.slot(this.rspProdPvt);
-    this.view.setInt16(at + NetifTxResponse.status, status, true);
-    this.rspProdPvt = (this.rspProdPvt + 1) >>> 0;
+    this.view.setInt16(this.nextResponseSlot() + NetifTxResponse.status, status, true);
   }
 }
 
@@ -166,7 +72,7 @@ export interface NetifRxRequestView {
 }
 
 /** The guest's receive ring: requests post buffers, responses say what landed in them. */
-export class NetifRxBackRing extends NetifBackRing {
+export class NetifRxBackRing extends BackRing {
   constructor(page: Uint8Array) {
     super(page, NetifRxResponse.size);
   }
@@ -180,11 +86,10 @@ export class NetifRxBackRing extends NetifBackRing {
   }
 
   putResponse(id: number, offset: number, flags: number, status: number): void {
-    const at = this.slot(this.rspProdPvt);
+    const at = this.nextResponseSlot();
     this.view.setUint16(at + NetifRxResponse.id, id, true);
     this.view.setUint16(at + NetifRxResponse.offset, offset, true);
     this.view.setUint16(at + NetifRxResponse.flags, flags, true);
     this.view.setInt16(at + NetifRxResponse.status, status, true);
-    this.rspProdPvt = (this.rspProdPvt + 1) >>> 0;
   }
 }

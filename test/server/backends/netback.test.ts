@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Netback, NETBACK_RX_QUEUE_LIMIT } from '../../../src/server/backends/netback';
 import type { EthernetLink, EthernetPort } from '../../../src/server/network/ethernet';
 import { writeDeviceLayout } from '../../../src/server/xenstore/domain-layout';
-import { XenStore, type XsConnection } from '../../../src/server/xenstore/xenstore';
-import { GTF, GrantEntryV1 } from '../../../src/vmm/abi/grant-table';
-import { PAGE_SIZE } from '../../../src/vmm/abi/hypercall';
+import { XenStore } from '../../../src/server/xenstore/xenstore';
 import {
   NET_RX_RING_SIZE,
   NET_TX_RING_SIZE,
@@ -15,14 +13,14 @@ import {
   NetifTxFlag,
   NetifTxRequest,
   NetifTxResponse,
-  SringHeader,
   XEN_NETIF_EXTRA_FLAG_MORE,
 } from '../../../src/vmm/abi/ring';
 import { XenbusState } from '../../../src/vmm/abi/xenbus-state';
-import type { GuestDomain } from '../../../src/vmm/guest-domain';
 import { Vmm } from '../../../src/vmm/vmm';
 import { blockGuest } from '../../vmm/helpers/asm';
-import { TestEvents } from './fake-blkfront';
+import { FakeFrontend } from './fake-frontend';
+import { FrontRing } from './front-ring';
+import { TestEvents } from './test-events';
 
 /*
  * netback against a netfront twin written here in TypeScript: its rings,
@@ -35,8 +33,7 @@ import { TestEvents } from './fake-blkfront';
 const MAC = '00:16:3e:0a:0b:0c';
 const PEER = '00:16:3e:00:00:01';
 
-// Guest frames the twin uses (clear of the kernel and the VMM's top pages).
-const GRANT_TABLE_PAGE = 0x100;
+// Guest frames the twin uses (clear of the kernel, the VMM's top pages and the grant table).
 const TX_RING_PAGE = 0x101;
 const RX_RING_PAGE = 0x102;
 const TX_DATA_PAGE0 = 0x110; // TX data page i: grant ref 16 + i
@@ -68,134 +65,12 @@ interface RxResponse {
   status: number;
 }
 
-/** A front-end ring's private indices over its shared page. */
-class FrontRing {
-  reqProdPvt = 0;
-  rspCons = 0;
+class FakeNetfront extends FakeFrontend {
+  readonly tx = new FrontRing(() => this.view(TX_RING_PAGE), NetifTxRequest.size, NET_TX_RING_SIZE);
+  readonly rx = new FrontRing(() => this.view(RX_RING_PAGE), NetifRxRequest.size, NET_RX_RING_SIZE);
 
-  constructor(
-    private readonly page: () => DataView,
-    readonly slotSize: number,
-    readonly slots: number,
-  ) {}
-
-  get view(): DataView {
-    return this.page();
-  }
-
-  /** SHARED_RING_INIT + FRONT_RING_INIT. */
-  init(): void {
-    const r = this.view;
-    for (let i = 0; i < PAGE_SIZE; i += 4) r.setUint32(i, 0, true);
-    r.setUint32(SringHeader.req_event, 1, true);
-    r.setUint32(SringHeader.rsp_event, 1, true);
-    this.reqProdPvt = 0;
-    this.rspCons = 0;
-  }
-
-  /** Byte offset of slot `idx`; the caller fills it and then calls advance(). */
-  slot(idx: number): number {
-    return SringHeader.size + (idx & (this.slots - 1)) * this.slotSize;
-  }
-
-  advance(): number {
-    const idx = this.reqProdPvt;
-    this.reqProdPvt = (idx + 1) >>> 0;
-    return idx;
-  }
-
-  /** RING_PUSH_REQUESTS_AND_CHECK_NOTIFY. */
-  push(): boolean {
-    const r = this.view;
-    const old = r.getUint32(SringHeader.req_prod, true);
-    const next = this.reqProdPvt;
-    r.setUint32(SringHeader.req_prod, next, true);
-    return (next - r.getUint32(SringHeader.req_event, true)) >>> 0 < (next - old) >>> 0;
-  }
-
-  /** Indices of the responses published and not yet consumed; consumes them. */
-  takeIndices(): number[] {
-    const prod = this.view.getUint32(SringHeader.rsp_prod, true);
-    const out: number[] = [];
-    while (this.rspCons !== prod) {
-      out.push(this.rspCons);
-      this.rspCons = (this.rspCons + 1) >>> 0;
-    }
-    return out;
-  }
-
-  /** RING_FINAL_CHECK_FOR_RESPONSES. */
-  finalCheck(): boolean {
-    const r = this.view;
-    if (r.getUint32(SringHeader.rsp_prod, true) !== this.rspCons) return true;
-    r.setUint32(SringHeader.rsp_event, (this.rspCons + 1) >>> 0, true);
-    return r.getUint32(SringHeader.rsp_prod, true) !== this.rspCons;
-  }
-
-  set(field: keyof typeof SringHeader, v: number): void {
-    this.view.setUint32(SringHeader[field], v >>> 0, true);
-  }
-
-  get(field: keyof typeof SringHeader): number {
-    return this.view.getUint32(SringHeader[field], true);
-  }
-}
-
-class FakeNetfront {
-  readonly d: GuestDomain;
-  readonly xs: XsConnection;
-  readonly frontend: string;
-  readonly tx: FrontRing;
-  readonly rx: FrontRing;
-  port = 0;
-  hypercalls = 0;
-
-  constructor(
-    readonly vmm: Vmm,
-    store: XenStore,
-    readonly domid: number,
-    readonly devid: number,
-  ) {
-    this.d = vmm.guest(domid);
-    this.xs = store.connect(domid);
-    this.frontend = `/local/domain/${domid}/device/vif/${devid}`;
-    if (vmm.gnttab.setupTable(this.d, domid, [this.frame(GRANT_TABLE_PAGE)]) !== 0)
-      throw new Error('setup_table failed');
-    this.tx = new FrontRing(() => this.view(TX_RING_PAGE), NetifTxRequest.size, NET_TX_RING_SIZE);
-    this.rx = new FrontRing(() => this.view(RX_RING_PAGE), NetifRxRequest.size, NET_RX_RING_SIZE);
-  }
-
-  frame(page: number): number {
-    return this.d.mem.firstPfn + page;
-  }
-
-  page(page: number): Uint8Array {
-    const at = this.d.mem.frameOffset(this.frame(page));
-    return this.d.mem.ram.subarray(at, at + PAGE_SIZE);
-  }
-
-  view(page: number): DataView {
-    const p = this.page(page);
-    return new DataView(p.buffer, p.byteOffset, PAGE_SIZE);
-  }
-
-  /** gnttab_grant_foreign_access: entry `ref` lets `domid` (0) use `page`. */
-  grant(ref: number, page: number, opts: { readonly?: boolean; domid?: number } = {}): number {
-    const at = this.d.mem.frameOffset(this.frame(GRANT_TABLE_PAGE)) + ref * GrantEntryV1.size;
-    const v = this.d.mem.view;
-    v.setUint16(at + GrantEntryV1.domid, opts.domid ?? 0, true);
-    v.setUint32(at + GrantEntryV1.frame, this.frame(page), true);
-    v.setUint16(
-      at + GrantEntryV1.flags,
-      GTF.permit_access | (opts.readonly ? GTF.readonly : 0),
-      true,
-    );
-    return ref;
-  }
-
-  revoke(ref: number): void {
-    const at = this.d.mem.frameOffset(this.frame(GRANT_TABLE_PAGE)) + ref * GrantEntryV1.size;
-    this.d.mem.view.setUint16(at + GrantEntryV1.flags, 0, true);
+  constructor(vmm: Vmm, store: XenStore, domid: number, devid: number) {
+    super(vmm, store, domid, devid, 'vif');
   }
 
   txData(i: number): Uint8Array {
@@ -204,18 +79,6 @@ class FakeNetfront {
 
   rxBuffer(j: number): Uint8Array {
     return this.page(RX_BUF_PAGE0 + j);
-  }
-
-  state(path = this.frontend): number {
-    return Number(this.xs.tryReadString(`${path}/state`) ?? XenbusState.Unknown);
-  }
-
-  backendState(): number {
-    return this.state(this.xs.readString(`${this.frontend}/backend`));
-  }
-
-  setState(s: number): void {
-    this.xs.write(`${this.frontend}/state`, String(s));
   }
 
   /** netfront's talk_to_netback: both rings, their grants, the event channel, keys, Initialised. */
@@ -270,20 +133,14 @@ class FakeNetfront {
 
   /** Push the TX ring, notify if asked. */
   pushTx(): boolean {
-    const n = this.tx.push();
-    if (n) this.notify();
-    return n;
+    return this.pushRequests(this.tx);
   }
 
   takeTx(): TxResponse[] {
-    const r = this.tx.view;
-    return this.tx.takeIndices().map((idx) => {
-      const at = this.tx.slot(idx);
-      return {
-        id: r.getUint16(at + NetifTxResponse.id, true),
-        status: r.getInt16(at + NetifTxResponse.status, true),
-      };
-    });
+    return this.tx.takeResponses((r, at) => ({
+      id: r.getUint16(at + NetifTxResponse.id, true),
+      status: r.getInt16(at + NetifTxResponse.status, true),
+    }));
   }
 
   /** Posts receive buffer j with request id `id` (defaults to j). */
@@ -295,34 +152,16 @@ class FakeNetfront {
   }
 
   pushRx(): boolean {
-    const n = this.rx.push();
-    if (n) this.notify();
-    return n;
+    return this.pushRequests(this.rx);
   }
 
   takeRx(): RxResponse[] {
-    const r = this.rx.view;
-    return this.rx.takeIndices().map((idx) => {
-      const at = this.rx.slot(idx);
-      return {
-        id: r.getUint16(at + NetifRxResponse.id, true),
-        offset: r.getUint16(at + NetifRxResponse.offset, true),
-        flags: r.getUint16(at + NetifRxResponse.flags, true),
-        status: r.getInt16(at + NetifRxResponse.status, true),
-      };
-    });
-  }
-
-  notify(): void {
-    this.hypercalls++;
-    this.vmm.evtchn.send(this.d, this.port);
-  }
-
-  /** Was our port notified by the back end? Clears the pending bit, as the upcall handler does. */
-  notified(): boolean {
-    const p = this.d.events.isPending(this.port);
-    if (p) this.d.events.clear(this.port);
-    return p;
+    return this.rx.takeResponses((r, at) => ({
+      id: r.getUint16(at + NetifRxResponse.id, true),
+      offset: r.getUint16(at + NetifRxResponse.offset, true),
+      flags: r.getUint16(at + NetifRxResponse.flags, true),
+      status: r.getInt16(at + NetifRxResponse.status, true),
+    }));
   }
 }
 
