@@ -61,6 +61,23 @@ export class ExitStats {
     return out;
   }
 
+  /**
+   * The newest `limit` exits numbered first…last still in the trace, oldest
+   * first. Exit n sits `total − n` places behind the newest, so this reads
+   * only what it returns.
+   */
+  between(first: number, last: number, limit: number): ExitEvent[] {
+    const out: ExitEvent[] = [];
+    const newest = Math.min(last, this.total);
+    const oldest = Math.max(first, this.total - this.capacity + 1, 1);
+    for (let seq = newest; seq >= oldest && out.length < limit; seq--) {
+      const back = this.total - seq;
+      const e = this.ring[(this.head - 1 - back + this.capacity * 2) % this.capacity];
+      if (e?.seq === seq) out.push(e);
+    }
+    return out.reverse();
+  }
+
   saveState(): ExitStatsState {
     return { counts: [...this.counts], total: this.total };
   }

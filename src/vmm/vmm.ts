@@ -770,6 +770,11 @@ export class Vmm implements ExitSink {
     return this.domains.get(domid)?.exits.total ?? 0;
   }
 
+  /** The newest `limit` of the domain's exits numbered first…last still in its trace. */
+  exitsBetween(domid: number, first: number, last: number, limit: number): ExitEvent[] {
+    return this.domains.get(domid)?.exits.between(first, last, limit) ?? [];
+  }
+
   onEvent(listener: ((port: number) => void) | null): void {
     this.dom0.events.listener = listener;
   }

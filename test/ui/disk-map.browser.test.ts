@@ -46,6 +46,7 @@ function request(seq: number, partition: number, guestSector: number): DiskReque
     grantOps: 2,
     firstExit: null,
     lastExit: null,
+    exitSample: [],
     hops: [
       { name: 'ring', t: 0 },
       { name: 'host-done', t: 0.4 },

@@ -36,7 +36,7 @@ import { isaDevice, isaDtbDevice } from './isa-port-map';
 /** What the model needs of its disk: a bounds-checked, traced guest disk. */
 export type IdeDisk = Pick<
   GuestDisk,
-  'sectors' | 'readonly' | 'admit' | 'execute' | 'hop' | 'currentExit'
+  'sectors' | 'readonly' | 'admit' | 'execute' | 'hop' | 'currentExit' | 'linkExits'
 >;
 
 export interface IdeOptions {
@@ -515,8 +515,7 @@ export class IdeController implements IoreqHandler {
   private complete(rec: IoRecord | null, hop: string): void {
     if (rec && this.master) {
       rec.exits = this.exitsSinceIdle;
-      rec.firstExit = this.firstExit;
-      rec.lastExit = this.lastExit;
+      this.master.linkExits(rec, this.firstExit, this.lastExit);
       this.master.hop(rec, hop);
     }
     this.exitsSinceIdle = 0;

@@ -76,6 +76,11 @@ export class GuestDisk {
     return this.monitor.currentExit(this.id.domid);
   }
 
+  /** Charges a request with the exits numbered first…last (the IDE model, when a command ends). */
+  linkExits(rec: IoRecord, first: number | null, last: number | null): void {
+    this.monitor.linkExits(rec, first, last);
+  }
+
   /** Is [sector, sector + count) inside the guest's disk? */
   inRange(sector: number, count: number): boolean {
     return (

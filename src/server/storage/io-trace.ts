@@ -59,8 +59,25 @@ export interface IoRecord {
    */
   firstExit: number | null;
   lastExit: number | null;
+  /**
+   * The newest few of those exits as the VMM's trace had them when the
+   * request was charged with them (the trace moves on; the record keeps them).
+   */
+  exitSample: readonly ExitSample[];
   readonly hops: IoHop[];
 }
+
+/** One VM exit as the VMM's trace recorded it (ExitEvent). */
+export interface ExitSample {
+  readonly seq: number;
+  /** ns, virtual in deterministic mode. */
+  readonly time: number;
+  readonly reason: string;
+  readonly detail: number;
+}
+
+/** Exits kept on each record. */
+export const EXIT_SAMPLE_SIZE = 5;
 
 export interface VbdCounters {
   /** VBD_RD: read requests. */
@@ -102,6 +119,8 @@ export interface DiskIoMonitorOptions {
   now?: () => number;
   /** A domain's latest VMM exit number (Vmm.exitSeq), to name the exits a request took. */
   exitClock?: (domid: number) => number;
+  /** The newest `limit` of a domain's exits first…last still in the VMM's trace (Vmm.exitsBetween). */
+  exitSampler?: (domid: number, first: number, last: number, limit: number) => ExitSample[];
 }
 
 export type IoRecordInit = Omit<
@@ -115,6 +134,7 @@ export type IoRecordInit = Omit<
   | 'error'
   | 'firstExit'
   | 'lastExit'
+  | 'exitSample'
 > & {
   exits?: number;
   hypercalls?: number;
@@ -143,11 +163,13 @@ export class DiskIoMonitor {
   private listeners: ((r: IoRecord) => void)[] = [];
   /** Set by the toolstack once the VMM is known (Vmm.exitSeq). */
   exitClock: ((domid: number) => number) | null;
+  exitSampler: DiskIoMonitorOptions['exitSampler'] | null;
 
   constructor(opts: DiskIoMonitorOptions = {}) {
     this.capacity = opts.capacity ?? 512;
     this.now = opts.now ?? (() => performance.now());
     this.exitClock = opts.exitClock ?? null;
+    this.exitSampler = opts.exitSampler ?? null;
     this.ring = new Array<IoRecord | undefined>(this.capacity);
   }
 
@@ -179,15 +201,30 @@ export class DiskIoMonitor {
       exits: init.exits ?? 0,
       hypercalls: init.hypercalls ?? 0,
       grantOps: init.grantOps ?? 0,
-      firstExit: init.firstExit ?? null,
-      lastExit: init.lastExit ?? null,
+      firstExit: null,
+      lastExit: null,
+      exitSample: [],
       hops: [{ name: firstHop, t: this.now() }],
     };
+    if (init.firstExit != null && init.lastExit != null)
+      this.linkExits(rec, init.firstExit, init.lastExit);
     if (this.capacity > 0) {
       this.ring[this.head] = rec;
       this.head = (this.head + 1) % this.capacity;
     }
     return rec;
+  }
+
+  /** Charges the request with the exits numbered first…last, keeping the newest of them. */
+  linkExits(rec: IoRecord, first: number | null, last: number | null): void {
+    rec.firstExit = first;
+    rec.lastExit = last;
+    rec.exitSample =
+      first !== null && last !== null && this.exitSampler
+        ? this.exitSampler(rec.domid, first, last, EXIT_SAMPLE_SIZE).map(
+            ({ seq, time, reason, detail }) => ({ seq, time, reason, detail }),
+          )
+        : [];
   }
 
   /** The domain's latest exit number, or null without an exit clock. */

@@ -176,7 +176,11 @@ export class Toolstack {
     this.events = new Dom0Events(vmm);
     this.xs = xenstore.connect(0);
     // Disk requests name the VM exits they took (the I/O path view links the two).
-    if (storage) storage.io.exitClock = (domid) => vmm.exitSeq(domid);
+    if (storage) {
+      storage.io.exitClock = (domid) => vmm.exitSeq(domid);
+      storage.io.exitSampler = (domid, first, last, limit) =>
+        vmm.exitsBetween(domid, first, last, limit);
+    }
     vmm.onDomainEvent((e) => this.onDomainEvent(e));
     // A failure the VMM met running a guest (a crash it caused, a device model that threw): logged as it happens.
     vmm.onDomainError((e) => this.onDomainError(e));

@@ -228,6 +228,13 @@ describe('IDE commands', () => {
     // Each port access is one VM exit; the VMM's exit clock numbers them.
     let exitSeq = 500;
     monitor.exitClock = () => ++exitSeq;
+    monitor.exitSampler = (_domid, first, last, limit) =>
+      Array.from({ length: Math.min(limit, last - first + 1) }, (_, i) => ({
+        seq: last - Math.min(limit, last - first + 1) + 1 + i,
+        time: 0,
+        reason: 'port:ide0',
+        detail: 0x1f0,
+      }));
     const data = pattern(12, 3 * 512);
     drv.taskfile48(1000, 3);
     drv.outb(7, C.WRITE_SECTORS_EXT);
@@ -256,6 +263,10 @@ describe('IDE commands', () => {
     // The request names exactly the exits it took: the first taskfile write to its last access.
     expect(rec?.firstExit).toBe(501);
     expect((rec?.lastExit ?? 0) - (rec?.firstExit ?? 0) + 1).toBe(rec?.exits);
+    // …and keeps the newest of them as the VMM's trace had them when the command ended.
+    expect(rec?.exitSample.map((e) => e.seq)).toEqual(
+      [4, 3, 2, 1, 0].map((k) => (rec?.lastExit ?? 0) - k),
+    );
     expect(rec?.hops.map((h) => h.name)).toEqual([
       'command',
       'data-in',
