@@ -5,7 +5,7 @@ import { domainColor } from './domain-colors.ts';
 import { fetchDetail, type DomainDetail, type RateMemory } from './domain-detail.ts';
 import { devicePaths, type DevicePath } from './domain-devices.ts';
 import { formatBytes, formatCount, formatRate } from './format.ts';
-import { controls } from './shared-styles.ts';
+import { controls, panel } from './shared-styles.ts';
 import type { HostDiskView } from './storage-types.ts';
 import { VisiblePoller } from './visible-poller.ts';
 import type { VmServerClient } from './vm-server-client.ts';
@@ -23,12 +23,10 @@ import type { VmServerClient } from './vm-server-client.ts';
 export class ArchView extends LitElement {
   static override styles = [
     controls,
+    panel,
     css`
-      :host {
-        display: block;
-      }
       .panel {
-        padding: 0.8rem 0.9rem 1rem;
+        padding-bottom: 1rem;
       }
       .legend {
         display: flex;

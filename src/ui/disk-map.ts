@@ -3,7 +3,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { domainColor } from './domain-colors.ts';
 import { formatBytes, formatCount } from './format.ts';
-import { controls } from './shared-styles.ts';
+import { controls, dataTable, panel } from './shared-styles.ts';
 import type { DiskRequestView, HostDiskView, PartitionView } from './storage-types.ts';
 import { VisiblePoller } from './visible-poller.ts';
 import type { VmServerClient } from './vm-server-client.ts';
@@ -46,13 +46,9 @@ export function hexOffset(n: number): string {
 export class DiskMap extends LitElement {
   static override styles = [
     controls,
+    panel,
+    dataTable,
     css`
-      :host {
-        display: block;
-      }
-      .panel {
-        padding: 0.8rem 0.9rem;
-      }
       .head {
         display: flex;
         gap: 0.6rem;
@@ -136,27 +132,7 @@ export class DiskMap extends LitElement {
         margin: 0.8rem 0 0;
       }
       table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.78rem;
         margin-top: 0.7rem;
-      }
-      th,
-      td {
-        padding: 0.2rem 0.4rem;
-        border-top: 1px solid var(--tv-border);
-        text-align: left;
-        white-space: nowrap;
-      }
-      th {
-        font-size: 0.68rem;
-        text-transform: uppercase;
-        color: var(--tv-muted);
-      }
-      td.num {
-        text-align: right;
-        font-variant-numeric: tabular-nums;
-        font-family: var(--tv-mono);
       }
       .table-wrap {
         max-height: 16rem;

@@ -5,7 +5,7 @@ import { fetchDetail, type DomainDetail, type RateMemory } from './domain-detail
 import { splitReasons } from './domain-devices.ts';
 import { formatCount, formatRate } from './format.ts';
 import { DomainsWatch } from './domains-watch.ts';
-import { controls } from './shared-styles.ts';
+import { controls, panel } from './shared-styles.ts';
 import type { VmServerClient } from './vm-server-client.ts';
 
 /**
@@ -46,13 +46,8 @@ export function explainReason(reason: string): string {
 export class ExitCounters extends LitElement {
   static override styles = [
     controls,
+    panel,
     css`
-      :host {
-        display: block;
-      }
-      .panel {
-        padding: 0.8rem 0.9rem;
-      }
       .pick {
         display: flex;
         gap: 0.35rem;

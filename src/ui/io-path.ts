@@ -6,7 +6,7 @@ import { fetchDetail, type DomainDetail, type RateMemory } from './domain-detail
 import { devicePaths, type DevicePath } from './domain-devices.ts';
 import { formatBytes, formatCount, formatRate, hex } from './format.ts';
 import { DomainsWatch } from './domains-watch.ts';
-import { controls } from './shared-styles.ts';
+import { controls, panel } from './shared-styles.ts';
 import type { DiskRequestView } from './storage-types.ts';
 import { hexOffset } from './disk-map.ts';
 import type { VmServerClient } from './vm-server-client.ts';
@@ -35,13 +35,8 @@ interface Column {
 export class IoPath extends LitElement {
   static override styles = [
     controls,
+    panel,
     css`
-      :host {
-        display: block;
-      }
-      .panel {
-        padding: 0.8rem 0.9rem;
-      }
       .cols {
         display: grid;
         grid-template-columns: repeat(2, minmax(0, 1fr));
@@ -161,8 +156,6 @@ export class IoPath extends LitElement {
   @state() private active = new Set<string>();
   @state() private lastDisk = new Map<string, DiskRequestView>();
   @state() private traces = new Map<string, ExitTraceEntry[]>();
-  /** The newest exits of each guest's last disk request still in the VMM's trace. */
-  @state() private requestExits = new Map<string, ExitTraceEntry[]>();
   private readonly watch = new DomainsWatch(this, () => this.refresh());
   private readonly seen: RateMemory = new Map();
   private lastSeq = 0;
@@ -219,13 +212,6 @@ export class IoPath extends LitElement {
         }
         this.lastDisk = m;
       }
-      const exits = new Map<string, ExitTraceEntry[]>();
-      for (const [name, r] of this.lastDisk) {
-        if (r.firstExit === null || r.lastExit === null || !c.domain(name)) continue;
-        const range = { first: r.firstExit, last: r.lastExit };
-        exits.set(name, await c.api.exitTrace(name, TRACE_ROWS, range));
-      }
-      this.requestExits = exits;
     }
   }
 
@@ -374,8 +360,9 @@ export class IoPath extends LitElement {
    */
   private renderTrace(name: string, disk: DiskRequestView | undefined) {
     const trace = this.traces.get(name) ?? [];
-    const carried = disk ? (this.requestExits.get(name) ?? []) : [];
-    const row = (e: ExitTraceEntry) =>
+    // The request keeps the newest of its exits as the VMM's trace had them then.
+    const carried = disk?.exitSample ?? [];
+    const row = (e: Pick<ExitTraceEntry, 'seq' | 'reason' | 'time' | 'detail'>) =>
       html`<li>
         <span>#${e.seq} VMM: <code>${e.reason}</code> exit at t=${formatCount(e.time)} ns</span
         ><span>${hex(e.detail >>> 0, 1)}</span>

@@ -4,7 +4,7 @@ import type { BridgePortView, FrameView, NetworkView as NetworkInfo } from './ap
 import { domainColor } from './domain-colors.ts';
 import { DomainsWatch } from './domains-watch.ts';
 import { formatBytes, formatCount } from './format.ts';
-import { controls } from './shared-styles.ts';
+import { controls, dataTable, panel } from './shared-styles.ts';
 import type { VmServerClient } from './vm-server-client.ts';
 
 /**
@@ -29,13 +29,9 @@ const KIND_LABEL: Record<BridgePortView['kind'], string> = {
 export class NetworkView extends LitElement {
   static override styles = [
     controls,
+    panel,
+    dataTable,
     css`
-      :host {
-        display: block;
-      }
-      .panel {
-        padding: 0.8rem 0.9rem;
-      }
       .head {
         display: flex;
         align-items: baseline;
@@ -55,28 +51,6 @@ export class NetworkView extends LitElement {
       h3 {
         font-size: 0.85rem;
         margin: 0.9rem 0 0.2rem;
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.78rem;
-      }
-      th,
-      td {
-        padding: 0.2rem 0.4rem;
-        border-top: 1px solid var(--tv-border);
-        text-align: left;
-        white-space: nowrap;
-      }
-      th {
-        font-size: 0.68rem;
-        text-transform: uppercase;
-        color: var(--tv-muted);
-      }
-      td.num {
-        text-align: right;
-        font-variant-numeric: tabular-nums;
-        font-family: var(--tv-mono);
       }
       code,
       .mono {

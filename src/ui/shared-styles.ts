@@ -139,3 +139,39 @@ export const controls = css`
     color: var(--tv-muted);
   }
 `;
+
+/** A component that is one desktop panel: a block, padded inside the `.panel` frame of `controls`. */
+export const panel = css`
+  :host {
+    display: block;
+  }
+  .panel {
+    padding: 0.8rem 0.9rem;
+  }
+`;
+
+/** A compact ruled table: small upper-case headers, numbers (`td.num`) right-aligned in monospace. */
+export const dataTable = css`
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-size: 0.78rem;
+  }
+  th,
+  td {
+    padding: 0.2rem 0.4rem;
+    border-top: 1px solid var(--tv-border);
+    text-align: left;
+    white-space: nowrap;
+  }
+  th {
+    font-size: 0.68rem;
+    text-transform: uppercase;
+    color: var(--tv-muted);
+  }
+  td.num {
+    text-align: right;
+    font-variant-numeric: tabular-nums;
+    font-family: var(--tv-mono);
+  }
+`;

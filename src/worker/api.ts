@@ -208,12 +208,7 @@ export interface TabvisorApi {
   /** VM exits of a domain by reason ("port:com1", "hypercall:console_io.write", …). */
   exitCounters(domain: string): Promise<Record<string, number>>;
   /** The domain's most recent VM exits, oldest first; at most `limit` (the newest ones). */
-  exitTrace(
-    domain: string,
-    limit?: number,
-    /** Only the exits numbered first…last (a disk request's firstExit…lastExit) still in the trace. */
-    range?: { readonly first: number; readonly last: number },
-  ): Promise<ExitTraceEntry[]>;
+  exitTrace(domain: string, limit?: number): Promise<ExitTraceEntry[]>;
   /** Device model register accesses of an HVM domain, per device and register. */
   deviceAccesses(domain: string): Promise<Record<string, Record<string, number>>>;
   /** Domain created, changed state or gone. */
@@ -548,14 +543,9 @@ export class WorkerApi implements TabvisorApi {
     return s.vmm.exitCounters(s.toolstack.guest(domain).domid);
   }
 
-  async exitTrace(
-    domain: string,
-    limit?: number,
-    range?: { readonly first: number; readonly last: number },
-  ): Promise<ExitTraceEntry[]> {
+  async exitTrace(domain: string, limit?: number): Promise<ExitTraceEntry[]> {
     const s = await this.ready();
-    const all = s.vmm.exitTrace(s.toolstack.guest(domain).domid);
-    const trace = range ? all.filter((e) => e.seq >= range.first && e.seq <= range.last) : all;
+    const trace = s.vmm.exitTrace(s.toolstack.guest(domain).domid);
     const newest = limit === undefined ? trace : trace.slice(Math.max(0, trace.length - limit));
     // Copies: the ring's own objects stay in the worker.
     return newest.map(({ seq, time, vcpu, reason, detail }) => ({

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { freePort } from './preview-server';
 
 /**
@@ -334,4 +335,109 @@ export async function openTab(d: DesktopDriver, id: string): Promise<void> {
 export function splitProblems(seen: readonly string[]): { errors: string[]; warnings: string[] } {
   const isWarning = (p: string): boolean => /^(worker )?warning:/.test(p);
   return { errors: seen.filter((p) => !isWarning(p)), warnings: seen.filter(isWarning) };
+}
+
+/*
+ * The steps every browser's test takes, through whatever drives it: a test
+ * file keeps how it launches and drives its browser and what differs there
+ * (where the host disk is kept, the locale).
+ */
+
+/**
+ * Waits for the boot view to be ready (or a step to fail), checks each step
+ * is done, Domain-0 started, the host disk is as `hostDisk` says and the
+ * guests autostarted, then waits for the desktop's tabs.
+ */
+export async function bootToDesktop(d: DesktopDriver, hostDisk: RegExp): Promise<void> {
+  const boot = await waitFor(
+    'the boot sequence to finish',
+    () => d.evaluate<{ steps: string[]; text: string } | null>(inPage.boot()),
+    (b) =>
+      b !== null && (b.steps.includes('ready=done') || b.steps.some((s) => s.endsWith('=error'))),
+    60_000,
+  );
+  expect(boot?.steps.filter((s) => !s.endsWith('=done'))).toEqual([]);
+  expect(boot?.steps).toEqual(
+    expect.arrayContaining(['vmm=done', 'dom0=done', 'storage=done', 'autostart=done']),
+  );
+  expect(boot?.text).toContain('VM server (Domain-0) starting in privileged mode');
+  expect(boot?.text).toMatch(hostDisk);
+  for (const g of GUESTS) expect(boot?.text).toContain(`started ${g} as domain`);
+  await waitFor(
+    'the desktop',
+    () => d.evaluate<boolean>(inPage.exists(['[role="tablist"]'])),
+    Boolean,
+    10_000,
+  );
+}
+
+/** Opens the Screens tab and waits for each guest's console to greet from its shell. */
+export async function guestsAtPrompt(d: DesktopDriver): Promise<void> {
+  await openTab(d, 'screens');
+  for (const g of GUESTS)
+    await waitFor(
+      `${g} to boot to its shell`,
+      () => d.evaluate<string | null>(inPage.innerText(consoleRows(g))),
+      (t) => t?.includes('Welcome to Sprout') ?? false,
+      90_000,
+    );
+}
+
+/**
+ * Types `echo WORD-ok` into the HVM guest's screen and `echo WORD-pv-ok` into
+ * the PV guest's console, and waits for each guest to print it back.
+ */
+export async function typeIntoScreenAndConsole(d: DesktopDriver, word: string): Promise<void> {
+  // HVM: the VGA screen, keys through the emulated PS/2 keyboard (KeyboardEvent.code).
+  await d.click([tile('sprout-hvm'), 'vm-screen']);
+  await waitFor(
+    'sprout-hvm to have the keyboard',
+    () => d.evaluate<string | null>(inPage.attribute([tile('sprout-hvm')], 'keyboard')),
+    (v) => v === '',
+    5_000,
+  );
+  await d.typeLine(`echo ${word}-ok`);
+  const screen = await waitFor(
+    'the command’s output on the VGA screen',
+    () => d.evaluate<string | null>(inPage.textContent(screenText('sprout-hvm'))),
+    (t) => new RegExp(`^ *${word}-ok *$`, 'm').test(t ?? ''),
+    20_000,
+  );
+  expect(screen).toMatch(`echo ${word}-ok`);
+  // PV: its console, an xterm.js terminal (keys through its hidden textarea).
+  await d.click([tile('sprout-pv'), 'vm-console']);
+  await d.typeLine(`echo ${word}-pv-ok`);
+  await waitFor(
+    'the command’s output on the PV console',
+    () => d.evaluate<string | null>(inPage.innerText(consoleRows('sprout-pv'))),
+    (t) => new RegExp(`^ *${word}-pv-ok *$`, 'm').test(t ?? ''),
+    20_000,
+  );
+  expect(await d.evaluate(inPage.attribute([tile('sprout-hvm')], 'keyboard'))).toBeNull();
+}
+
+/** Opens the Log tab and returns its text once it names the host disk's store. */
+export async function hostDiskLog(d: DesktopDriver): Promise<string | null> {
+  await openTab(d, 'log');
+  return waitFor(
+    'the host disk line in the log',
+    () => d.evaluate<string | null>(inPage.innerText(['#panel-log', 'system-log', 'ol'])),
+    (t) => t?.includes('host disk store:') ?? false,
+    10_000,
+  );
+}
+
+/**
+ * Fails on any error the probe saw, or the driver's own events did (`seen`);
+ * lists the warnings under the browser's `name`.
+ */
+export async function expectNoProblems(
+  d: DesktopDriver,
+  name: string,
+  seen: { errors: readonly string[]; warnings: readonly string[] } = { errors: [], warnings: [] },
+): Promise<void> {
+  const probed = splitProblems(await d.evaluate<string[]>(inPage.problems()));
+  const warned = [...seen.warnings, ...probed.warnings];
+  if (warned.length > 0) console.log(`${name} warnings:\n  ${warned.join('\n  ')}`);
+  expect([...seen.errors, ...probed.errors]).toEqual([]);
 }

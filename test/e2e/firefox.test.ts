@@ -5,17 +5,15 @@ import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppetee
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GUESTS,
+  bootToDesktop,
   browserAvailability,
-  consoleRows,
+  expectNoProblems,
   firefoxPath,
+  guestsAtPrompt,
+  hostDiskLog,
   inPage,
   instrumentBuild,
-  openTab,
-  screenText,
-  splitProblems,
-  tile,
-  waitFor,
+  typeIntoScreenAndConsole,
   type DesktopDriver,
 } from './browsers';
 import { buildApp, serveApp } from './preview-server';
@@ -95,87 +93,26 @@ describe.skipIf(skip || !haveSprout)('the VM server desktop in Firefox (e2e)', (
 
   it('runs the boot sequence to the desktop, the host disk on OPFS', async () => {
     await page.goto(url);
-    const boot = await waitFor(
-      'the boot sequence to finish',
-      () => driver.evaluate<{ steps: string[]; text: string } | null>(inPage.boot()),
-      (b) => b !== null && b.steps.includes('ready=done'),
-      60_000,
-    );
-    expect(boot?.steps.filter((s) => !s.endsWith('=done'))).toEqual([]);
-    expect(boot?.steps).toEqual(
-      expect.arrayContaining(['vmm=done', 'dom0=done', 'storage=done', 'autostart=done']),
-    );
-    expect(boot?.text).toContain('VM server (Domain-0) starting in privileged mode');
     // Firefox has OPFS sync access handles in the worker: the host disk lives there.
-    expect(boot?.text).toMatch(
+    await bootToDesktop(
+      driver,
       /host disk: 500 GiB, GPT with 3 partitions .* on OPFS tabvisor-disk/,
-    );
-    for (const g of GUESTS) expect(boot?.text).toContain(`started ${g} as domain`);
-    await waitFor(
-      'the desktop',
-      () => driver.evaluate<boolean>(inPage.exists(['[role="tablist"]'])),
-      Boolean,
-      10_000,
     );
   }, 90_000);
 
-  it('brings the three guests to their shell prompt', async () => {
-    await openTab(driver, 'screens');
-    for (const g of GUESTS)
-      await waitFor(
-        `${g} to boot to its shell`,
-        () => driver.evaluate<string | null>(inPage.innerText(consoleRows(g))),
-        (t) => t?.includes('Welcome to Sprout') ?? false,
-        90_000,
-      );
-  }, 100_000);
+  it('brings the three guests to their shell prompt', () => guestsAtPrompt(driver), 100_000);
 
   it('runs commands typed into an HVM guest’s screen and a PV guest’s console', async () => {
-    // HVM: the VGA screen, keys through the emulated PS/2 keyboard (KeyboardEvent.code).
-    await driver.click([tile('sprout-hvm'), 'vm-screen']);
-    await waitFor(
-      'sprout-hvm to have the keyboard',
-      () => driver.evaluate<string | null>(inPage.attribute([tile('sprout-hvm')], 'keyboard')),
-      (v) => v === '',
-      5_000,
-    );
-    await driver.typeLine('echo firefox-ok');
-    const screen = await waitFor(
-      'the command’s output on the VGA screen',
-      () => driver.evaluate<string | null>(inPage.textContent(screenText('sprout-hvm'))),
-      (t) => /^ *firefox-ok *$/m.test(t ?? ''),
-      20_000,
-    );
-    expect(screen).toMatch(/echo firefox-ok/);
-    // PV: its console, an xterm.js terminal (keys through its hidden textarea).
-    await driver.click([tile('sprout-pv'), 'vm-console']);
-    await driver.typeLine('echo firefox-pv-ok');
-    await waitFor(
-      'the command’s output on the PV console',
-      () => driver.evaluate<string | null>(inPage.innerText(consoleRows('sprout-pv'))),
-      (t) => /^ *firefox-pv-ok *$/m.test(t ?? ''),
-      20_000,
-    );
-    expect(await driver.evaluate(inPage.attribute([tile('sprout-hvm')], 'keyboard'))).toBeNull();
+    await typeIntoScreenAndConsole(driver, 'firefox');
     await driver.screenshot(join(SHOTS, 'firefox-desktop.png'));
   }, 60_000);
 
   it('says in the log where the host disk is kept', async () => {
-    await openTab(driver, 'log');
-    const log = await waitFor(
-      'the host disk line in the log',
-      () => driver.evaluate<string | null>(inPage.innerText(['#panel-log', 'system-log', 'ol'])),
-      (t) => t?.includes('host disk store:') ?? false,
-      10_000,
+    expect(await hostDiskLog(driver)).toContain(
+      'host disk store: OPFS tabvisor-disk (OPFS (sync access handles))',
     );
-    expect(log).toContain('host disk store: OPFS tabvisor-disk (OPFS (sync access handles))');
   }, 20_000);
 
-  it('logged no errors in the page or its worker', async () => {
-    const seen = splitProblems(await driver.evaluate<string[]>(inPage.problems()));
-    const all = [...problems, ...seen.errors];
-    const warned = [...warnings, ...seen.warnings];
-    if (warned.length > 0) console.log(`Firefox warnings:\n  ${warned.join('\n  ')}`);
-    expect(all).toEqual([]);
-  });
+  it('logged no errors in the page or its worker', () =>
+    expectNoProblems(driver, 'Firefox', { errors: problems, warnings }));
 });

@@ -1,4 +1,4 @@
-import { isWireFrameLength, newHostWireCounters, type HostWire } from './host-wire';
+import { HostWireEnd } from './host-wire';
 
 /**
  * The host wire in the browser: a BroadcastChannel (HTML Living Standard
@@ -19,13 +19,10 @@ export interface BroadcastChannelWireOptions {
   channelName?: string;
 }
 
-export class BroadcastChannelWire implements HostWire {
-  readonly counters = newHostWireCounters();
+export class BroadcastChannelWire extends HostWireEnd {
   readonly description: string;
   readonly channelName: string;
   private readonly channel: BroadcastChannel;
-  private readonly listeners = new Set<(frame: Uint8Array) => void>();
-  private closed = false;
 
   /** False in an environment without BroadcastChannel (use MemoryWire there). */
   static isAvailable(): boolean {
@@ -33,51 +30,28 @@ export class BroadcastChannelWire implements HostWire {
   }
 
   constructor(opts: BroadcastChannelWireOptions = {}) {
+    super();
     this.channelName = opts.channelName ?? DEFAULT_WIRE_CHANNEL;
     if (!BroadcastChannelWire.isAvailable())
       throw new Error('BroadcastChannel is not available here: use a MemoryWire instead');
     this.description = `BroadcastChannel ${this.channelName} (tabs of this origin)`;
     this.channel = new BroadcastChannel(this.channelName);
-    this.channel.onmessage = (e: MessageEvent<unknown>) => this.arrive(e.data);
+    this.channel.onmessage = (e: MessageEvent<unknown>) =>
+      this.deliver(isArrayBuffer(e.data) ? new Uint8Array(e.data) : null);
     this.channel.onmessageerror = () => {
       this.counters.ignored++;
     };
   }
 
-  send(frame: Uint8Array): void {
-    if (this.closed) return;
-    this.counters.sentFrames++;
-    this.counters.sentBytes += frame.length;
+  protected transmit(frame: Uint8Array): void {
     // slice(): a fresh buffer of exactly the frame, not the (maybe larger) buffer under a view.
     this.channel.postMessage(frame.slice().buffer);
   }
 
-  onReceive(listener: (frame: Uint8Array) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.listeners.clear();
+  protected disconnect(): void {
     this.channel.onmessage = null;
     this.channel.onmessageerror = null;
     this.channel.close();
-  }
-
-  private arrive(data: unknown): void {
-    if (this.closed) return;
-    if (!isArrayBuffer(data) || !isWireFrameLength(data.byteLength)) {
-      this.counters.ignored++;
-      return;
-    }
-    const frame = new Uint8Array(data);
-    this.counters.receivedFrames++;
-    this.counters.receivedBytes += frame.length;
-    for (const listener of [...this.listeners]) listener(frame);
   }
 }
 

@@ -38,3 +38,57 @@ export function newHostWireCounters(): HostWireCounters {
 export function isWireFrameLength(length: number): boolean {
   return length >= ETH_HEADER_SIZE && length <= ETH_MAX_FRAME;
 }
+
+/**
+ * What every host wire does alike, whatever carries its frames: the
+ * counters, the closed state and the receive listeners. A wire puts frames
+ * on its medium in `transmit`, lets go of it in `disconnect`, and hands each
+ * message that comes off it to `deliver`.
+ */
+export abstract class HostWireEnd implements HostWire {
+  abstract readonly description: string;
+  readonly counters = newHostWireCounters();
+  private readonly listeners = new Set<(frame: Uint8Array) => void>();
+  private closed = false;
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.counters.sentFrames++;
+    this.counters.sentBytes += frame.length;
+    this.transmit(frame);
+  }
+
+  onReceive(listener: (frame: Uint8Array) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.disconnect();
+  }
+
+  /** Carries a frame (the caller's buffer: copy it) to the other ends. */
+  protected abstract transmit(frame: Uint8Array): void;
+  /** Leaves the medium (called once, on close). */
+  protected abstract disconnect(): void;
+
+  /**
+   * A message off the wire, as a frame, or null if it was none: counted,
+   * then given to every listener if it is frame-sized; dropped once closed.
+   */
+  protected deliver(frame: Uint8Array | null): void {
+    if (this.closed) return;
+    if (frame === null || !isWireFrameLength(frame.length)) {
+      this.counters.ignored++;
+      return;
+    }
+    this.counters.receivedFrames++;
+    this.counters.receivedBytes += frame.length;
+    for (const listener of [...this.listeners]) listener(frame);
+  }
+}

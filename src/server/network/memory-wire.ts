@@ -1,4 +1,4 @@
-import { isWireFrameLength, newHostWireCounters, type HostWire } from './host-wire';
+import { HostWireEnd } from './host-wire';
 
 /**
  * The in-memory host wire for Node and tests: a shared segment like the
@@ -34,11 +34,8 @@ export class MemoryWireSegment {
   }
 }
 
-export class MemoryWire implements HostWire {
-  readonly counters = newHostWireCounters();
+export class MemoryWire extends HostWireEnd {
   readonly description: string;
-  private readonly listeners = new Set<(frame: Uint8Array) => void>();
-  private closed = false;
 
   /** Two ends of one cable (two tabs on one LAN). */
   static pair(name?: string): [MemoryWire, MemoryWire] {
@@ -51,39 +48,20 @@ export class MemoryWire implements HostWire {
     private readonly segment: MemoryWireSegment,
     readonly endName: string,
   ) {
+    super();
     this.description = `in-memory wire ${endName}`;
   }
 
-  send(frame: Uint8Array): void {
-    if (this.closed) return;
-    this.counters.sentFrames++;
-    this.counters.sentBytes += frame.length;
+  protected transmit(frame: Uint8Array): void {
     this.segment.carry(this, frame);
   }
 
-  onReceive(listener: (frame: Uint8Array) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.listeners.clear();
+  protected disconnect(): void {
     this.segment.leave(this);
   }
 
   /** @internal A frame from another end. */
   arrive(frame: Uint8Array): void {
-    if (this.closed) return;
-    if (!isWireFrameLength(frame.length)) {
-      this.counters.ignored++;
-      return;
-    }
-    this.counters.receivedFrames++;
-    this.counters.receivedBytes += frame.length;
-    for (const listener of [...this.listeners]) listener(frame);
+    this.deliver(frame);
   }
 }
