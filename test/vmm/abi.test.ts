@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,14 +7,43 @@ import * as abi from '../../src/vmm/abi/index';
 import { PROGRAMS_DIR } from './helpers/programs';
 
 /**
- * The ABI is defined once in src/vmm/abi; the test guests' C headers
- * (programs/sbi.h, pv.h) mirror it. The C compiler, for RV32 ilp32, is the
- * judge of struct layout: every offset and size in abi/ becomes a
- * _Static_assert that must compile.
+ * The ABI is defined once in src/vmm/abi; the test guests see it through
+ * programs/pv.h, which includes guest/include's sprout/sbi.h and the ABI
+ * mirror tabvisor/*.h. The C compiler, for RV32 ilp32, is the judge of
+ * struct layout and of the numbers: every offset, size and constant in abi/
+ * becomes a _Static_assert that must compile with those headers.
  */
+const GUEST_INCLUDE = join(import.meta.dirname, '..', '..', 'guest', 'include');
+
+/** Compiles `lines` with the test guests' include path; throws (naming the failed assertion) on error. */
+function compileForGuests(lines: string[]): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tabvisor-abi-'));
+  const file = join(dir, 'layout.c');
+  writeFileSync(file, lines.join('\n') + '\n');
+  execFileSync(
+    'riscv64-unknown-elf-gcc',
+    [
+      '-march=rv32imac_zicsr_zifencei',
+      '-mabi=ilp32',
+      '-ffreestanding',
+      '-fsyntax-only',
+      '-I',
+      PROGRAMS_DIR,
+      '-I',
+      GUEST_INCLUDE,
+      file,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
 const layouts: [string, Record<string, number>, Record<string, string>][] = [
   ['struct start_info', abi.StartInfo, { magic: 'magic', cmd_line: 'cmd_line' }],
-  ['struct vcpu_info', abi.VcpuInfo, { time_version: '', time_system_time: '' }],
+  [
+    'struct vcpu_info',
+    abi.VcpuInfo,
+    { time_version: 'time.version', time_system_time: 'time.system_time' },
+  ],
   ['struct shared_info', abi.SharedInfo, {}],
   ['struct evtchn_alloc_unbound', abi.EvtchnAllocUnbound, {}],
   ['struct evtchn_bind_interdomain', abi.EvtchnBindInterdomain, {}],
@@ -65,45 +94,19 @@ describe('guest ABI', () => {
         );
       }
     }
-    const dir = mkdtempSync(join(tmpdir(), 'tabvisor-abi-'));
-    const file = join(dir, 'layout.c');
-    writeFileSync(file, lines.join('\n') + '\n');
     expect(lines.length).toBeGreaterThan(100);
-    // Throws (with the compiler's message naming the field) if any assertion fails.
-    execFileSync(
-      'riscv64-unknown-elf-gcc',
-      [
-        '-march=rv32imac_zicsr_zifencei',
-        '-mabi=ilp32',
-        '-ffreestanding',
-        '-fsyntax-only',
-        '-I',
-        PROGRAMS_DIR,
-        file,
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    compileForGuests(lines);
   });
 
   it('gives the C headers the same numbers', () => {
-    const defines = new Map<string, number>();
-    for (const h of ['sbi.h', 'pv.h']) {
-      for (const m of readFileSync(join(PROGRAMS_DIR, h), 'utf8').matchAll(
-        /^#define (\w+) (-?(?:0x[0-9a-fA-F]+|\d+))$/gm,
-      )) {
-        defines.set(m[1]!, Number(m[2]));
-      }
-    }
     const expected: Record<string, number> = {
-      PV_EXT: abi.PV_SBI_EXT,
-      HYPERVISOR_memory_op: abi.Hypercall.memory_op,
-      HYPERVISOR_xen_version: abi.Hypercall.xen_version,
-      HYPERVISOR_console_io: abi.Hypercall.console_io,
-      HYPERVISOR_grant_table_op: abi.Hypercall.grant_table_op,
-      HYPERVISOR_sched_op: abi.Hypercall.sched_op,
-      HYPERVISOR_event_channel_op: abi.Hypercall.event_channel_op,
+      PV_SBI_EXT: abi.PV_SBI_EXT,
+      __HYPERVISOR_memory_op: abi.Hypercall.memory_op,
+      __HYPERVISOR_xen_version: abi.Hypercall.xen_version,
+      __HYPERVISOR_console_io: abi.Hypercall.console_io,
+      __HYPERVISOR_grant_table_op: abi.Hypercall.grant_table_op,
+      __HYPERVISOR_sched_op: abi.Hypercall.sched_op,
+      __HYPERVISOR_event_channel_op: abi.Hypercall.event_channel_op,
       SCHEDOP_yield: abi.SchedOp.yield,
       SCHEDOP_block: abi.SchedOp.block,
       SCHEDOP_shutdown: abi.SchedOp.shutdown,
@@ -124,8 +127,8 @@ describe('guest ABI', () => {
       SBI_EXT_HSM: abi.SbiExt.Hsm,
       SBI_EXT_SRST: abi.SbiExt.Srst,
       SBI_EXT_DBCN: abi.SbiExt.Dbcn,
-      SBI_LEGACY_PUTCHAR: abi.SbiExt.LegacyConsolePutchar,
-      SBI_LEGACY_GETCHAR: abi.SbiExt.LegacyConsoleGetchar,
+      SBI_EXT_LEGACY_CONSOLE_PUTCHAR: abi.SbiExt.LegacyConsolePutchar,
+      SBI_EXT_LEGACY_CONSOLE_GETCHAR: abi.SbiExt.LegacyConsoleGetchar,
       SBI_SUCCESS: abi.SbiError.Success,
       SBI_ERR_FAILED: abi.SbiError.Failed,
       SBI_ERR_NOT_SUPPORTED: abi.SbiError.NotSupported,
@@ -134,8 +137,10 @@ describe('guest ABI', () => {
       SBI_ERR_INVALID_ADDRESS: abi.SbiError.InvalidAddress,
       SBI_ERR_ALREADY_AVAILABLE: abi.SbiError.AlreadyAvailable,
     };
+    const lines = ['#include "pv.h"'];
     for (const [name, value] of Object.entries(expected))
-      expect([name, defines.get(name)]).toEqual([name, value]);
+      lines.push(`_Static_assert(${name} == ${value}, "${name}");`);
+    compileForGuests(lines);
   });
 
   it('keeps ring slot counts as ring.h computes them', () => {

@@ -7,7 +7,6 @@
  * through SBI SRST. */
 #include "guest.h"
 
-#define ISA_IO_BASE 0x03000000u
 #define COM1 (ISA_IO_BASE + 0x3f8)
 #define RBR 0
 #define THR 0
@@ -22,7 +21,6 @@
 #define PLIC 0x0c000000u
 #define COM1_IRQ 0x44
 #define PLIC_CTX 1 /* hart 0, S-mode */
-#define SIE_SEIE (1u << 9)
 
 static inline void outb(uint32_t reg, uint8_t v) { *(volatile uint8_t *)(COM1 + reg) = v; }
 static inline uint8_t inb(uint32_t reg) { return *(volatile uint8_t *)(COM1 + reg); }
@@ -88,13 +86,13 @@ void c_start(unsigned long hartid, const void *dtb) {
     puts_("\n");
     if (str_eq(line, "poweroff")) {
       puts_("hvm-echo: powering off\n");
-      sbi_reset(SRST_SHUTDOWN, SRST_REASON_NONE);
+      sbi_reset(SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_NO_REASON);
     } else if (str_eq(line, "reboot")) {
       puts_("hvm-echo: rebooting\n");
-      sbi_reset(SRST_COLD_REBOOT, SRST_REASON_NONE);
+      sbi_reset(SBI_SRST_TYPE_COLD_REBOOT, SBI_SRST_REASON_NO_REASON);
     } else if (str_eq(line, "crash")) {
       puts_("hvm-echo: crashing\n");
-      sbi_reset(SRST_SHUTDOWN, SRST_REASON_FAILURE);
+      sbi_reset(SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_SYSTEM_FAILURE);
     } else if (len > 0) {
       puts_("echo ");
       put_dec(n);

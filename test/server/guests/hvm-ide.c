@@ -6,7 +6,6 @@
  * port access is a VM exit the VM server's IDE model answers. */
 #include "guest.h"
 
-#define ISA_IO_BASE 0x03000000u
 #define PORT(p) (ISA_IO_BASE + (p))
 #define COM1 0x3f8
 #define LSR_THRE 0x20
@@ -74,7 +73,7 @@ static void fail(const char *what, uint8_t st) {
   puts_(" status ");
   put_dec(st);
   puts_("\n");
-  sbi_reset(SRST_SHUTDOWN, SRST_REASON_FAILURE);
+  sbi_reset(SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_SYSTEM_FAILURE);
 }
 
 void c_start(unsigned long hartid, const void *dtb) {
@@ -116,5 +115,5 @@ void c_start(unsigned long hartid, const void *dtb) {
     if (inw(ATA_DATA) != sector[i]) bad++;
   if (bad) fail("read back", (uint8_t)bad);
   puts_("hvm-ide: wrote, flushed and read back LBA 5\n");
-  sbi_reset(SRST_SHUTDOWN, SRST_REASON_NONE);
+  sbi_reset(SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_NO_REASON);
 }

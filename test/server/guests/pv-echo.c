@@ -4,37 +4,29 @@
  * ring (console.h struct xencons_interface), then echoes lines typed at its
  * console — from the ring or console_io — sleeping in SCHEDOP_poll between
  * keys. "poweroff", "reboot" and "crash" end it through SBI SRST. */
+#include <tabvisor/ring.h>
+#include <tabvisor/shared_info.h>
+#include <tabvisor/xs_wire.h>
 #include "guest.h"
 
-#define XS_READ 2
-struct xsd_sockmsg { uint32_t type, req_id, tx_id, len; };
-struct xenstore_domain_interface {
-  char req[1024], rsp[1024];
-  volatile uint32_t req_cons, req_prod, rsp_cons, rsp_prod;
-};
-struct xencons_interface {
-  char in[1024], out[2048];
-  volatile uint32_t in_cons, in_prod, out_cons, out_prod;
-};
-#define SHARED_INFO_EVTCHN_PENDING (32 * 64)
-
 static struct start_info *si;
-static struct xenstore_domain_interface *xs;
-static struct xencons_interface *cons;
+/* Both rings are shared with the back end: every access must reach memory. */
+static volatile struct xenstore_domain_interface *xs;
+static volatile struct xencons_interface *cons;
 static volatile uint32_t *evtchn_pending;
 
-static void write_(const char *s, unsigned n) { hypercall(HYPERVISOR_console_io, CONSOLEIO_write, n, (unsigned long)s); }
+static void write_(const char *s, unsigned n) { hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, n, (unsigned long)s); }
 static void puts_(const char *s) { write_(s, str_len(s)); }
 
 static void notify(uint32_t port) {
   uint32_t p = port;
-  hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&p, 0);
+  hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&p, 0);
 }
 
 /* Sleep until one of `ports` is pending or `ns` of guest time pass; then clear their pending bits. */
 static void wait_ports(uint32_t *ports, uint32_t n, uint64_t ns) {
-  struct sched_poll sp = {ports, n, rdtime() * 100 + ns};
-  hypercall(HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&sp, 0);
+  struct sched_poll sp = {ports, n, rdtime64() * 100 + ns};
+  hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&sp, 0);
   for (uint32_t i = 0; i < n; i++)
     __atomic_fetch_and(&evtchn_pending[ports[i] / 32], ~(1u << (ports[i] % 32)), __ATOMIC_SEQ_CST);
 }
@@ -99,7 +91,7 @@ static char getc_(void) {
       return c;
     }
     char c;
-    if (hypercall(HYPERVISOR_console_io, CONSOLEIO_read, 1, (unsigned long)&c) == 1) return c;
+    if (hypercall(__HYPERVISOR_console_io, CONSOLEIO_read, 1, (unsigned long)&c) == 1) return c;
     uint32_t port = si->console_evtchn;
     wait_ports(&port, 1, 1000000);
   }
@@ -111,9 +103,9 @@ void c_start(unsigned long hartid, const void *dtb, struct start_info *start) {
   (void)hartid;
   (void)dtb;
   si = start;
-  xs = (struct xenstore_domain_interface *)(si->store_mfn << 12);
-  cons = (struct xencons_interface *)(si->console_mfn << 12);
-  evtchn_pending = (volatile uint32_t *)(si->shared_info + SHARED_INFO_EVTCHN_PENDING);
+  xs = (volatile struct xenstore_domain_interface *)(si->store_mfn << 12);
+  cons = (volatile struct xencons_interface *)(si->console_mfn << 12);
+  evtchn_pending = ((volatile struct shared_info *)si->shared_info)->evtchn_pending;
 
   puts_("pv-echo: hello via console_io (");
   puts_(si->magic);
@@ -142,13 +134,13 @@ void c_start(unsigned long hartid, const void *dtb, struct start_info *start) {
     puts_("\n");
     if (str_eq(line, "poweroff")) {
       puts_("pv-echo: powering off\n");
-      sbi_reset(SRST_SHUTDOWN, SRST_REASON_NONE);
+      sbi_reset(SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_NO_REASON);
     } else if (str_eq(line, "reboot")) {
       puts_("pv-echo: rebooting\n");
-      sbi_reset(SRST_COLD_REBOOT, SRST_REASON_NONE);
+      sbi_reset(SBI_SRST_TYPE_COLD_REBOOT, SBI_SRST_REASON_NO_REASON);
     } else if (str_eq(line, "crash")) {
       puts_("pv-echo: crashing\n");
-      sbi_reset(SRST_SHUTDOWN, SRST_REASON_FAILURE);
+      sbi_reset(SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_SYSTEM_FAILURE);
     } else if (len > 0) {
       char num[12];
       int i = 0;

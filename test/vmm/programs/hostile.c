@@ -31,13 +31,13 @@ unsigned long trap_handler(unsigned long cause, unsigned long epc, unsigned long
 }
 
 static void print(const char *s) {
-  while (*s) sbi_legacy(SBI_LEGACY_PUTCHAR, (unsigned char)*s++);
+  while (*s) sbi_legacy(SBI_EXT_LEGACY_CONSOLE_PUTCHAR, (unsigned char)*s++);
 }
 static void print_dec(uint32_t v) {
   char b[12];
   int i = 12;
   do b[--i] = (char)('0' + v % 10); while (v /= 10);
-  while (i < 12) sbi_legacy(SBI_LEGACY_PUTCHAR, (unsigned char)b[i++]);
+  while (i < 12) sbi_legacy(SBI_EXT_LEGACY_CONSOLE_PUTCHAR, (unsigned char)b[i++]);
 }
 
 /* An argument: small numbers, pointers into the scratch pages, the VMM's pages or the
@@ -48,7 +48,7 @@ static unsigned long arg(unsigned long base_ram) {
     case 0: return next() % 16;
     case 1: return (unsigned long)scratch + (next() % sizeof scratch);
     case 2: return base_ram + (next() & 1 ? next() % 0x200000 : 0x400000 - 0x10000 + next() % 0x10000);
-    case 3: return 0x7ff0; /* DOMID_SELF */
+    case 3: return DOMID_SELF;
     case 4: return next() % 4; /* low domids */
     default: return next();
   }
@@ -59,9 +59,13 @@ void c_start(unsigned long hartid, const void *dtb) {
   (void)dtb;
   __asm__ volatile("csrw stvec, %0" ::"r"(trap_entry));
   unsigned long ram = 0x80000000, ops = 0, errors = 0;
-  static const unsigned long ext[] = {PV_EXT, PV_EXT, PV_EXT, PV_EXT, 0x10, 0x54494D45,
-                                      0x735049, 0x52464E43, 0x48534D, 0x4442434E, 0x01, 0x02};
-  static const unsigned long hyper[] = {12, 17, 18, 20, 29, 32};
+  static const unsigned long ext[] = {
+      PV_SBI_EXT,   PV_SBI_EXT,   PV_SBI_EXT,     PV_SBI_EXT,
+      SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI,    SBI_EXT_RFENCE,
+      SBI_EXT_HSM,  SBI_EXT_DBCN, SBI_EXT_LEGACY_CONSOLE_PUTCHAR, SBI_EXT_LEGACY_CONSOLE_GETCHAR};
+  static const unsigned long hyper[] = {__HYPERVISOR_memory_op,  __HYPERVISOR_xen_version,
+                                        __HYPERVISOR_console_io, __HYPERVISOR_grant_table_op,
+                                        __HYPERVISOR_sched_op,   __HYPERVISOR_event_channel_op};
   for (;;) {
     /* Garbage into shared pages: the top 64 KiB of RAM holds the VMM's pages. */
     if ((next() & 7) == 0) {
@@ -70,16 +74,16 @@ void c_start(unsigned long hartid, const void *dtb) {
     }
     for (unsigned i = 0; i < 16; i++) ((volatile uint32_t *)scratch)[next() % 2048] = next();
     unsigned long e = ext[next() % (sizeof ext / sizeof ext[0])];
-    unsigned long f = e == PV_EXT ? ((next() & 3) ? hyper[next() % 6] : next() % 64) : next() % 8;
+    unsigned long f = e == PV_SBI_EXT ? ((next() & 3) ? hyper[next() % 6] : next() % 64) : next() % 8;
     /* Never call shutdown/suspend/hart_stop on purpose: the test wants the loop to go on. */
-    if (e == 0x48534D && (f == 1 || f == 3)) continue;
-    if (e == PV_EXT && f == 29) {
+    if (e == SBI_EXT_HSM && (f == SBI_EXT_HSM_HART_STOP || f == SBI_EXT_HSM_HART_SUSPEND)) continue;
+    if (e == PV_SBI_EXT && f == __HYPERVISOR_sched_op) {
       unsigned long cmd = next() % 8;
       if (cmd >= 1 && cmd <= 4) continue; /* block, shutdown, poll (may wait forever), remote_shutdown */
-      struct sbiret r = sbi_call(e, f, cmd, arg(ram), arg(ram), 0, 0, 0);
+      struct sbiret r = sbi_ecall(e, f, cmd, arg(ram), arg(ram), 0, 0, 0);
       errors += r.error != 0 || r.value < 0;
     } else {
-      struct sbiret r = sbi_call(e, f, arg(ram), arg(ram), arg(ram), arg(ram), arg(ram), arg(ram));
+      struct sbiret r = sbi_ecall(e, f, arg(ram), arg(ram), arg(ram), arg(ram), arg(ram), arg(ram));
       errors += r.error != 0 || r.value < 0;
     }
     ops++;

@@ -5,9 +5,7 @@
 #include "pv.h"
 
 #define PLIC 0x0c000000u
-#define UPCALL_IRQ 31
 #define PROBE_MMIO ((volatile uint32_t *)0x10000000u)
-#define ISA_IO_BASE 0x03000000u
 
 extern void trap_entry(void);
 static volatile struct shared_info *shared;
@@ -20,14 +18,14 @@ static char granted_page[4096] __attribute__((aligned(4096)));
 static void write_str(const char *s) {
   unsigned n = 0;
   while (s[n]) n++;
-  hypercall(HYPERVISOR_console_io, 0, n, (unsigned long)s);
+  hypercall(__HYPERVISOR_console_io, 0, n, (unsigned long)s);
 }
 static void write_num(const char *label, uint32_t v) {
   char b[16];
   int i = 16;
   do b[--i] = (char)('0' + v % 10); while (v /= 10);
   write_str(label);
-  hypercall(HYPERVISOR_console_io, 0, (unsigned long)(16 - i), (unsigned long)(b + i));
+  hypercall(__HYPERVISOR_console_io, 0, (unsigned long)(16 - i), (unsigned long)(b + i));
 }
 
 static inline uint32_t xchg(volatile uint32_t *p, uint32_t v) {
@@ -53,7 +51,7 @@ static void handle_events(void) {
       if (port == dom0_port) {
         dom0_events++;
         uint32_t p = dom0_port;
-        hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&p, 0);
+        hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&p, 0);
       }
     }
   }
@@ -64,7 +62,7 @@ unsigned long trap_handler(unsigned long cause, unsigned long epc, unsigned long
   if (cause == 0x80000009u) { /* supervisor external interrupt */
     volatile uint32_t *claim = (volatile uint32_t *)(PLIC + 0x201004);
     uint32_t irq = *claim;
-    if (irq == UPCALL_IRQ) {
+    if (irq == EVTCHN_UPCALL_IRQ) {
       upcalls++;
       handle_events();
     }
@@ -72,7 +70,7 @@ unsigned long trap_handler(unsigned long cause, unsigned long epc, unsigned long
     return epc;
   }
   if (cause == 0x80000005u) { /* timer: the VIRQ carries it; just disarm */
-    sbi_call(SBI_EXT_TIME, 0, ~0UL, ~0UL, 0, 0, 0, 0);
+    sbi_ecall(SBI_EXT_TIME, 0, ~0UL, ~0UL, 0, 0, 0, 0);
     return epc;
   }
   write_num("unexpected trap ", (uint32_t)cause);
@@ -93,7 +91,7 @@ void c_start(unsigned long hartid, const void *dtb, struct start_info *si) {
 
   uint32_t frame = (uint32_t)grant_table >> 12;
   struct gnttab_setup_table st = {DOMID_SELF, 1, -1, &frame};
-  long rc = hypercall(HYPERVISOR_grant_table_op, GNTTABOP_setup_table, (unsigned long)&st, 1);
+  long rc = hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, (unsigned long)&st, 1);
   write_num("setup_table rc=", (uint32_t)rc);
   write_num(" status=", (uint32_t)(int32_t)st.status);
   const char *msg = "hello dom0";
@@ -104,15 +102,15 @@ void c_start(unsigned long hartid, const void *dtb, struct start_info *si) {
   grant_table[2].flags = GTF_permit_access | GTF_readonly;
 
   struct evtchn_alloc_unbound au = {DOMID_SELF, 0, 0};
-  rc = hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (unsigned long)&au, 0);
+  rc = hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (unsigned long)&au, 0);
   dom0_port = au.port;
   struct evtchn_bind_virq bv = {VIRQ_TIMER, 0, 0};
-  hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (unsigned long)&bv, 0);
+  hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (unsigned long)&bv, 0);
   timer_port = bv.port;
 
   /* Upcalls arrive as PLIC source 31 on this hart's S context (1). */
-  *(volatile uint32_t *)(PLIC + 4 * UPCALL_IRQ) = 1;
-  *(volatile uint32_t *)(PLIC + 0x2080) = 1u << UPCALL_IRQ;
+  *(volatile uint32_t *)(PLIC + 4 * EVTCHN_UPCALL_IRQ) = 1;
+  *(volatile uint32_t *)(PLIC + 0x2080) = 1u << EVTCHN_UPCALL_IRQ;
   *(volatile uint32_t *)(PLIC + 0x201000) = 0;
   __asm__ volatile("csrs sie, %0" ::"r"(1u << 9));
   __asm__ volatile("csrsi sstatus, 2");
@@ -126,9 +124,9 @@ void c_start(unsigned long hartid, const void *dtb, struct start_info *si) {
   __asm__ volatile("rdtimeh %0; rdtime %1" : "=r"(hi), "=r"(lo));
   now = ((uint64_t)hi << 32) | lo;
   uint64_t when = now + 100000; /* 10 ms */
-  sbi_call(SBI_EXT_TIME, 0, (unsigned long)when, (unsigned long)(when >> 32), 0, 0, 0, 0);
+  sbi_ecall(SBI_EXT_TIME, 0, (unsigned long)when, (unsigned long)(when >> 32), 0, 0, 0, 0);
 
-  while (timer_events < 1 || dom0_events < 3) hypercall(HYPERVISOR_sched_op, SCHEDOP_block, 0, 0);
+  while (timer_events < 1 || dom0_events < 3) hypercall(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0);
 
   PROBE_MMIO[0] = 0x12345678;
   uint32_t answer = PROBE_MMIO[1];
@@ -139,7 +137,7 @@ void c_start(unsigned long hartid, const void *dtb, struct start_info *si) {
   write_num(" probe=", answer);
   write_str("\npv-test: done\n");
   uint32_t reason = SHUTDOWN_poweroff;
-  hypercall(HYPERVISOR_sched_op, SCHEDOP_shutdown, (unsigned long)&reason, 0);
+  hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, (unsigned long)&reason, 0);
   for (;;) {
   }
 }

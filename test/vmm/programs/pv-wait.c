@@ -18,7 +18,7 @@ static volatile struct shared_info *shared;
 static volatile uint32_t counter;
 
 static void write_buf(const char *s, unsigned n) {
-  hypercall(HYPERVISOR_console_io, 0, n, (unsigned long)s);
+  hypercall(__HYPERVISOR_console_io, 0, n, (unsigned long)s);
 }
 static void write_str(const char *s) {
   unsigned n = 0;
@@ -52,13 +52,13 @@ static void wait_port(uint32_t port) {
     __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
     if (__atomic_fetch_and(&shared->evtchn_pending[w], ~bit, __ATOMIC_SEQ_CST) & bit) return;
     /* An event set after the test above raises upcall_pending: block then returns at once. */
-    hypercall(HYPERVISOR_sched_op, SCHEDOP_block, 0, 0);
+    hypercall(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0);
   }
 }
 
 static void power_off(void) {
   uint32_t reason = SHUTDOWN_poweroff;
-  hypercall(HYPERVISOR_sched_op, SCHEDOP_shutdown, (unsigned long)&reason, 0);
+  hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, (unsigned long)&reason, 0);
 }
 
 extern void trap_entry(void);
@@ -73,14 +73,14 @@ unsigned long trap_handler(unsigned long cause, unsigned long epc, unsigned long
 }
 
 static void console_echo(void) {
-  struct evtchn_bind_virq bv = {2 /* VIRQ_CONSOLE */, 0, 0};
-  long rc = hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (unsigned long)&bv, 0);
+  struct evtchn_bind_virq bv = {VIRQ_CONSOLE, 0, 0};
+  long rc = hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (unsigned long)&bv, 0);
   write_num("bind_virq(console) rc=", (uint32_t)rc);
   write_str("\nwaiting for input\n");
   for (;;) {
     wait_port(bv.port);
     char buf[64];
-    long n = hypercall(HYPERVISOR_console_io, 1, sizeof buf, (unsigned long)buf);
+    long n = hypercall(__HYPERVISOR_console_io, 1, sizeof buf, (unsigned long)buf);
     if (n <= 0) continue;
     write_str("got: ");
     write_buf(buf, (unsigned)n);
@@ -92,12 +92,12 @@ static void console_echo(void) {
 
 static void notify_dom0(void) {
   struct evtchn_alloc_unbound au = {DOMID_SELF, 0, 0};
-  hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (unsigned long)&au, 0);
+  hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (unsigned long)&au, 0);
   write_num("port=", au.port);
   write_str("\n");
   wait_port(au.port);
   uint32_t p = au.port;
-  hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&p, 0);
+  hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&p, 0);
   for (;;) counter++;
 }
 

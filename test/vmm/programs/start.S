@@ -1,6 +1,7 @@
 /* Entry: a0 = hart id, a1 = DTB address (Linux RISC-V boot convention; QEMU's
- * reset vector does the same for -bios none). Zero .bss, set up the stack and
- * call c_start(hartid, dtb). */
+ * reset vector does the same for -bios none), a2 = start_info for a PV guest.
+ * Zero .bss, set up the stack and call c_start(hartid, dtb, start_info).
+ * Shared by the test guests in test/vmm/programs and test/server/guests. */
   .section .text.start, "ax"
   .globl _start
 _start:
