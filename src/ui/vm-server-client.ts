@@ -88,8 +88,14 @@ export class VmServerClient extends EventTarget {
       this.progress.push(p);
       this.dispatchEvent(new CustomEvent('boot', { detail: p }));
     };
+    // Guest images sit in guests/ beside the page (the app may be served under any path);
+    // the worker only knows its own script's URL, so the page says where.
+    const withImages: BootOptions =
+      options.imagesBaseUrl !== undefined || typeof document === 'undefined'
+        ? options
+        : { ...options, imagesBaseUrl: new URL('guests/', document.baseURI).href };
     const done = await this.api.boot(
-      options,
+      withImages,
       Comlink.proxy((p: BootProgress) => take(p, received++)),
     );
     done.forEach((p, i) => take(p, i));

@@ -376,6 +376,7 @@ function deliver<T>(cb: Callback<T>, value: T): void {
   }
 }
 
+/** Without a page to say where (VmServerClient does): guests/ at the root of the worker's origin. */
 function defaultImagesUrl(): string {
   const loc = (globalThis as { location?: { href: string } }).location;
   return new URL('/guests/', loc?.href ?? 'http://localhost/').href;
