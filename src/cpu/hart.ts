@@ -224,7 +224,7 @@ export class Hart implements CsrHost, PageTableMemory {
       pmpaddr: [...state.csr.pmpaddr],
     });
     this.excCause = -1;
-    this.flushTlb();
+    this.clearTlb();
     this.flushDecodeCache();
   }
 
@@ -252,7 +252,7 @@ export class Hart implements CsrHost, PageTableMemory {
 
   /** @internal */
   translationChanged(): void {
-    this.flushTlb();
+    this.clearTlb();
     this.attention = true;
   }
 
@@ -552,7 +552,7 @@ export class Hart implements CsrHost, PageTableMemory {
           this.raise(Exception.IllegalInstruction, ENCODING_SFENCE_VMA | (rs1 << 15) | (rs2 << 20));
           return false;
         }
-        this.flushTlb();
+        this.clearTlb();
         break;
       default: // ILLEGAL: imm holds the raw bits
         this.raise(Exception.IllegalInstruction, imm);
@@ -571,8 +571,17 @@ export class Hart implements CsrHost, PageTableMemory {
       : this.priv;
   }
 
-  private flushTlb(): void {
+  private clearTlb(): void {
     for (const set of this.tlb) set.fill(-1);
+  }
+
+  /**
+   * Drops every cached translation, as sfence.vma with x0, x0 does (a full
+   * flush is allowed for any address/ASID range, privileged spec 4.2.1):
+   * for SBI RFENCE remote_sfence_vma on behalf of another hart. satp stays.
+   */
+  flushTlb(): void {
+    this.translationChanged();
   }
 
   /** RAM byte offset of the page holding `pc`, or -1 after raising a fetch fault. */

@@ -1,7 +1,6 @@
 import { Hart, Priv } from '../cpu/hart';
 import type { HartState } from '../cpu/hart';
 import type { Bus } from '../cpu/bus';
-import type { CsrHost } from '../cpu/csr-file';
 import { Csr } from '../cpu/csr-numbers';
 import { DELEGABLE_EXCEPTIONS, Exception } from '../cpu/exceptions';
 import { MIP_SSIP, S_INTERRUPTS } from '../cpu/interrupts';
@@ -123,21 +122,9 @@ export class Vcpu {
     this.hart.writeCsr(Csr.mip, next);
   }
 
-  /**
-   * sfence.vma on behalf of another hart (SBI RFENCE remote_sfence_vma*, §8.2–8.3):
-   * the hart drops every cached translation, as its own sfence.vma does (a full
-   * flush is allowed for any address/ASID range, privileged spec 4.2.1). satp is
-   * left alone.
-   *
-   * TODO(cpu): call a public `Hart.flushTlb()` once src/cpu offers one. Until
-   * then this goes through `CsrHost.translationChanged()` — the hart's contract
-   * with its CSR table for "cached translations are stale" (the hook a satp
-   * write uses). If that hook ever stops flushing, fall back to the old
-   * workaround: `writeCsr(Csr.satp, satp ^ 1)` then `writeCsr(Csr.satp, satp)`.
-   */
+  /** sfence.vma on behalf of another hart (SBI RFENCE remote_sfence_vma*, §8.2–8.3). */
   flushTranslations(): void {
-    const host: CsrHost = this.hart;
-    host.translationChanged();
+    this.hart.flushTlb();
   }
 
   saveState(): VcpuState {
