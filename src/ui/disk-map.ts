@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { domainColor } from './domain-colors.ts';
+import { domainColor, textOn } from './domain-colors.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { controls, dataTable, panel } from './shared-styles.ts';
 import type { DiskRequestView, HostDiskView, PartitionView } from './storage-types.ts';
@@ -257,7 +257,7 @@ export class DiskMap extends LitElement {
           const width = Math.max(0.6, this.pct(p.sizeBytes, 0, size));
           return html`<button
             class="seg"
-            style="left:${left}%;width:${width}%;background:${this.segColor(p)}"
+            style="left:${left}%;width:${width}%;background:${this.segColor(p)};color:${textOn(this.segColor(p))}"
             aria-pressed=${String(this.selected === p.number)}
             aria-label="${p.device} ${p.name}, ${formatBytes(p.sizeBytes)}${p.owner ? `, disk of ${p.owner}` : ''}"
             title="${p.device} · ${p.name} · ${formatBytes(p.sizeBytes)} from byte ${hexOffset(p.firstLba * 512)}"
@@ -312,7 +312,13 @@ export class DiskMap extends LitElement {
   private renderRequests() {
     const rows = [...this.requests].reverse().slice(0, 60);
     if (rows.length === 0) return html`<p class="muted">No disk requests yet.</p>`;
-    return html`<div class="table-wrap">
+    // A scrolling box is a tab stop so keyboard users can scroll it (WCAG 2 SC 2.1.1).
+    return html`<div
+      class="table-wrap"
+      tabindex="0"
+      role="region"
+      aria-label="Recent disk requests"
+    >
       <table>
         <caption class="visually-hidden">
           Recent disk requests, newest first

@@ -16,10 +16,11 @@ export const themeTokens = css`
     --tv-accent: #2456c9;
     --tv-accent-soft: #e5edfc;
     --tv-focus: #f29e0c;
-    --tv-ok: #1d7f4e;
+    /* --tv-ok and --tv-hvm reach 4.5:1 (WCAG 2 SC 1.4.3) on their soft tints and white. */
+    --tv-ok: #1c7b4b;
     --tv-warn: #9a6100;
     --tv-error: #b42318;
-    --tv-hvm: #c2570c;
+    --tv-hvm: #b2500b;
     --tv-hvm-soft: #fdf0e4;
     --tv-pv: #0f7a72;
     --tv-pv-soft: #e2f4f2;

@@ -382,7 +382,7 @@ export class VmCreateForm extends LitElement {
       </div>
       <div class="field wide">
         <span class="help">The file that will be written:</span>
-        <pre aria-label="Configuration preview">${configText(this.vm())}</pre>
+        <pre aria-label="Configuration preview" tabindex="0">${configText(this.vm())}</pre>
       </div>
       <div class="row wide">
         <button class="primary" type="submit" ?disabled=${this.busy}>

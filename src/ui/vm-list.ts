@@ -341,11 +341,14 @@ export class VmList extends LitElement {
         class="danger"
         ?disabled=${busy}
         @click=${() => this.act(row, 'destroy')}
-        aria-label=${confirming ? `Confirm: destroy ${row.name} now` : `Destroy ${row.name}`}
+        aria-label=${confirming ? `Really destroy? Confirm for ${row.name}` : `Destroy ${row.name}`}
       >
         ${confirming ? 'Really destroy?' : 'Destroy'}
       </button>
-      <button @click=${() => this.openScreen(row.name)} aria-label="Show the screen of ${row.name}">
+      <button
+        @click=${() => this.openScreen(row.name)}
+        aria-label="${d.hasScreen ? 'Screen' : 'Console'} of ${row.name}"
+      >
         ${d.hasScreen ? 'Screen' : 'Console'}
       </button>
     </div>`;

@@ -58,7 +58,7 @@ describe('<vm-list>: xl list, live, with its actions', () => {
     // Destroy asks once more before it acts.
     await userEvent.click(button('Destroy sprout-hvm'));
     expect((await client.api.run('xl list sprout-hvm')).status).toBe(0);
-    await userEvent.click(button('Confirm: destroy sprout-hvm now'));
+    await userEvent.click(button('Really destroy? Confirm for sprout-hvm'));
     await until(() => /shut off/.test(cells('sprout-hvm')[4] ?? ''), 'shut off');
     expect((await client.api.run('xl list sprout-hvm')).status).not.toBe(0);
   });
